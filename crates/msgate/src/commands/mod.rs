@@ -1,0 +1,36 @@
+//! One module per command group; each command returns [`Data`] for the printer.
+
+mod auth;
+mod completions;
+mod config;
+mod man;
+
+use msgate_core::Result;
+
+use crate::cli::{Command, ConfigCommand};
+use crate::context::Context;
+use crate::output::Data;
+
+pub fn run(command: Command, ctx: &Context) -> Result<Data> {
+    match command {
+        Command::Auth(cmd) => auth::run(cmd, ctx),
+        Command::Config(cmd) => config::run(cmd, ctx),
+        Command::Completions { shell } => completions::run(shell),
+        Command::Man { dir } => man::run(dir.as_deref()),
+    }
+}
+
+/// Whether the command must refuse to run on a config file with invalid values. The commands
+/// that repair or locate the file, and those that never read settings, only warn.
+pub fn needs_valid_config(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Config(
+            ConfigCommand::Get { .. }
+                | ConfigCommand::Set { .. }
+                | ConfigCommand::Unset { .. }
+                | ConfigCommand::Path
+        ) | Command::Completions { .. }
+            | Command::Man { .. }
+    )
+}

@@ -1,0 +1,50 @@
+//! What a command runs with: resolved settings, where the config lives, the environment, the
+//! printer — and the one way to ask for a signed-in session.
+
+use msgate_core::config::ConfigPaths;
+use msgate_core::settings::Settings;
+use msgate_core::{Env, Error, ErrorCode, Result};
+
+use crate::output::Printer;
+
+#[derive(Debug)]
+pub struct Context {
+    pub env: Env,
+    pub config_paths: Result<ConfigPaths>,
+    pub settings: Settings,
+    pub printer: Printer,
+}
+
+/// A credential msgate may use for the current profile.
+#[derive(Debug)]
+pub struct Session<'a> {
+    pub profile: &'a str,
+    pub source: &'static str,
+}
+
+impl Context {
+    pub fn config_paths(&self) -> Result<&ConfigPaths> {
+        self.config_paths.as_ref().map_err(Clone::clone)
+    }
+
+    /// The signed-in session of the current profile, or exit 11 with the way to sign in.
+    pub fn require_session(&self) -> Result<Session<'_>> {
+        let profile = self.settings.profile.value.as_str();
+        if self.env.secret("MSGATE_ACCESS_TOKEN").is_some() {
+            return Ok(Session {
+                profile,
+                source: "environment (MSGATE_ACCESS_TOKEN)",
+            });
+        }
+        let login = if profile == msgate_core::settings::DEFAULT_PROFILE {
+            "msgate auth login".to_owned()
+        } else {
+            format!("msgate auth login --profile {profile}")
+        };
+        Err(Error::new(
+            ErrorCode::AuthRequired,
+            format!("profile '{profile}' is not signed in"),
+        )
+        .with_hint(format!("sign in with: {login}")))
+    }
+}

@@ -1,0 +1,80 @@
+//! Shared helpers for the CLI tests: a msgate command in a private, empty home.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+#[derive(Debug)]
+pub struct Home {
+    dir: TempDir,
+}
+
+impl Home {
+    pub fn new() -> Self {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.path().join(".config/msgate")
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir().join("config.toml")
+    }
+
+    /// Write the config file as a user would, private.
+    pub fn write_config(&self, text: &str) {
+        msgate_core::atomic::create_private_dir(&self.config_dir()).unwrap();
+        msgate_core::atomic::write_atomic(&self.config_file(), text.as_bytes()).unwrap();
+    }
+
+    pub fn read_config(&self) -> String {
+        std::fs::read_to_string(self.config_file()).unwrap()
+    }
+
+    /// `msgate ARGS` with HOME and XDG dirs inside this home and no MSGATE_ variables inherited.
+    pub fn msgate(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_msgate"));
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy().into_owned();
+            if name.starts_with("MSGATE_") || name == "NO_COLOR" {
+                cmd.env_remove(name);
+            }
+        }
+        cmd.env("HOME", self.path())
+            .env("XDG_CONFIG_HOME", self.path().join(".config"))
+            .env("XDG_STATE_HOME", self.path().join(".local/state"))
+            .args(args);
+        cmd
+    }
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The `--err-json` object: the last line on stderr.
+pub fn error_json(output: &Output) -> Value {
+    let stderr = stderr(output);
+    let last = stderr.lines().last().unwrap_or_default();
+    serde_json::from_str(last)
+        .unwrap_or_else(|e| panic!("last stderr line is not JSON ({e}):\n{stderr}"))
+}
+
+pub fn status(output: &Output) -> i32 {
+    output.status.code().expect("exited normally")
+}

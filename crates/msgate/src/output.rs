@@ -52,25 +52,23 @@ impl Printer {
     }
 
     pub fn print(&self, data: Data) -> Result<()> {
+        let note = note_for(
+            &data,
+            self.format == OutputFormat::Table && self.jq.is_none(),
+        );
         let text = self.render(data)?;
-        write_stdout(&text)
+        write_stdout(&text)?;
+        if let Some(note) = note {
+            diag::note(&note);
+        }
+        Ok(())
     }
 
     fn render(&self, data: Data) -> Result<String> {
         let (value, is_list) = match data {
             Data::Nothing => return Ok(String::new()),
             Data::Value(value) => (value, false),
-            Data::List { items, more } => {
-                if let Some(more) = more {
-                    diag::note(&format!("showing the first {} items; {more}", items.len()));
-                } else if items.is_empty()
-                    && self.format == OutputFormat::Table
-                    && self.jq.is_none()
-                {
-                    diag::note("no items");
-                }
-                (Value::Array(items), true)
-            }
+            Data::List { items, .. } => (Value::Array(items), true),
         };
         if let Some(jq) = &self.jq {
             return Ok(render_jq_results(jq.run(&value)?));
@@ -96,6 +94,21 @@ impl Printer {
             compact(value)
         };
         format!("{text}\n")
+    }
+}
+
+/// What stderr should say about a list: that it was cut short and how to get the rest, or (for a
+/// person reading a table) that it is empty.
+fn note_for(data: &Data, for_a_person: bool) -> Option<String> {
+    match data {
+        Data::List {
+            items,
+            more: Some(more),
+        } => Some(format!("showing the first {} items; {more}", items.len())),
+        Data::List { items, more: None } if items.is_empty() && for_a_person => {
+            Some("no items".to_owned())
+        }
+        _ => None,
     }
 }
 
@@ -265,6 +278,26 @@ mod tests {
             ],
             more: None,
         }
+    }
+
+    #[test]
+    fn a_list_cut_short_says_so_outside_the_data() {
+        let data = Data::List {
+            items: vec![json!({"id": "1"})],
+            more: Some("rerun with --all for the rest".into()),
+        };
+        assert_eq!(
+            note_for(&data, false).as_deref(),
+            Some("showing the first 1 items; rerun with --all for the rest")
+        );
+        let out = printer(OutputFormat::Json).render(data).unwrap();
+        assert_eq!(out, "[{\"id\":\"1\"}]\n", "the data stays a plain array");
+        let empty = Data::List {
+            items: vec![],
+            more: None,
+        };
+        assert_eq!(note_for(&empty, true).as_deref(), Some("no items"));
+        assert_eq!(note_for(&empty, false), None);
     }
 
     #[test]

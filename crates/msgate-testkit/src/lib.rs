@@ -2,12 +2,14 @@
 //!
 //! Credentials in tests are built at run time from obviously fake parts, so no token-shaped
 //! string is ever committed (the secret scanner would rightly refuse it), and the canary proves
-//! end to end that a secret in play never reaches anything msgate writes.
+//! end to end that a secret in play never reaches anything msgate writes. `openapi` checks JSON
+//! bodies against Microsoft Graph's own OpenAPI description, so the emulator cannot drift from it.
 #![forbid(unsafe_code)]
 // This crate only runs inside tests, where a failed assertion is the point.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod canary;
+pub mod openapi;
 
 pub use canary::Canary;
 

@@ -92,6 +92,10 @@ pub enum Command {
     #[command(subcommand, after_help = CONFIG_AFTER_HELP)]
     Config(ConfigCommand),
 
+    /// Run the sandbox tenant: an offline Microsoft Graph and Entra sign-in emulator
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+
     /// Print a shell completion script to stdout
     #[command(after_help = COMPLETIONS_AFTER_HELP)]
     Completions {
@@ -122,6 +126,53 @@ Examples:
   msgate completions bash > ~/.local/share/bash-completion/completions/msgate
   msgate completions zsh > \"${fpath[1]}/_msgate\"
   msgate completions fish > ~/.config/fish/completions/msgate.fish";
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox until interrupted; prints one JSON line with its URLs, client ids and users
+    #[command(after_help = SANDBOX_AFTER_HELP)]
+    Serve(SandboxServeArgs),
+}
+
+const SANDBOX_AFTER_HELP: &str = "\
+Point msgate at it with MSGATE_GRAPH_URL and MSGATE_LOGIN_URL from the printed line.
+Control endpoints for tests: GET /_sandbox/requests, GET /_sandbox/stats,
+POST /_sandbox/reset-log, POST /_sandbox/reset, POST /_sandbox/device/approve.";
+
+#[derive(Debug, Args)]
+pub struct SandboxServeArgs {
+    /// Port to listen on; 0 picks a free one
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+
+    /// Address to listen on; anything but loopback exposes the sandbox to the network
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub bind: std::net::IpAddr,
+
+    /// Keep the tenant in DIR/sandbox.sqlite3 across restarts (default: in memory)
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// What the tenant starts with
+    #[arg(long, value_enum, default_value = "demo")]
+    pub seed: SeedArg,
+
+    /// Approve device codes at once, as the default user
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// Lifetime of issued access tokens, in seconds
+    #[arg(long, default_value_t = 3600, value_name = "SECS")]
+    pub token_lifetime: u64,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SeedArg {
+    /// Larkspur Labs: people, presence, teams, channels, chats and messages
+    Demo,
+    /// No users and no data
+    Empty,
+}
 
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {

@@ -47,6 +47,10 @@ fn fake_values_pass() {
             "ok.toml",
             "upn = \"adele@example.invalid\"\nclient_secret = \"fake-client-secret-for-tests-000\"\n",
         ),
+        (
+            "code.rs",
+            "let info = Info { client_secret: state.tenant.confidential_client_secret.clone() };\n",
+        ),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
@@ -83,6 +87,11 @@ fn credential_shapes_fail_without_being_printed() {
             "c.json",
             format!("{{\"refresh_token\": \"{}\"}}\n", "R2d2C3po".repeat(4)),
             "credential assignment",
+        ),
+        (
+            "ci.env",
+            format!("export AZURE_CLIENT_SECRET={}\n", "R2d2C3po".repeat(4)),
+            "credential in env file",
         ),
     ];
     for (name, text, kind) in &cases {

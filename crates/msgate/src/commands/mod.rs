@@ -4,6 +4,7 @@ mod auth;
 mod completions;
 mod config;
 mod man;
+mod sandbox;
 
 use msgate_core::Result;
 
@@ -17,6 +18,7 @@ pub fn run(command: Command, ctx: &Context) -> Result<Data> {
         Command::Config(cmd) => config::run(cmd, ctx),
         Command::Completions { shell } => completions::run(shell),
         Command::Man { dir } => man::run(dir.as_deref()),
+        Command::Sandbox(cmd) => sandbox::run(cmd),
     }
 }
 

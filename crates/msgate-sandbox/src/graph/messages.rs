@@ -1,0 +1,317 @@
+//! Chat and channel messages: list (newest first), get, send, and channel replies. Bodies are
+//! HTML or text; every mention must point at an `<at id="n">` tag in the body, as Graph demands.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use axum::Json;
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::body::GraphJson;
+use super::chats::require_chat_access;
+use super::error::{GraphError, GraphResult};
+use super::odata::Query;
+use super::teams::{channel_or_404, require_team_access};
+use super::{Caller, collection, entity};
+use crate::clock;
+use crate::model::{self, NewMessage, Person, Place};
+use crate::state::AppState;
+
+/// Message ids are creation times in milliseconds, as in Teams; never two alike.
+static LAST_ID: AtomicI64 = AtomicI64::new(0);
+
+pub fn new_message_id() -> String {
+    let now = jiff::Timestamp::now().as_millisecond();
+    let mut last = LAST_ID.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(last + 1);
+        match LAST_ID.compare_exchange(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next.to_string(),
+            Err(seen) => last = seen,
+        }
+    }
+}
+
+const MESSAGE_PAGE: (usize, usize) = (20, 50);
+
+fn channel_parent(team_id: &str, channel_id: &str) -> String {
+    format!("{team_id}/{channel_id}")
+}
+
+fn reply_parent(team_id: &str, channel_id: &str, message_id: &str) -> String {
+    format!("{team_id}/{channel_id}/{message_id}")
+}
+
+async fn newest_first(state: &AppState, kind: &str, parent: &str) -> GraphResult<Vec<Value>> {
+    let mut messages = state.store.list(kind, parent).await?;
+    messages.reverse();
+    Ok(messages)
+}
+
+pub async fn list_chat(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(chat_id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> GraphResult<Json<Value>> {
+    let query = Query::parse(raw.as_deref())?;
+    require_chat_access(&state, &caller, &chat_id).await?;
+    let messages = newest_first(&state, "message", &chat_id).await?;
+    let path = format!("/chats/{chat_id}/messages");
+    let context = format!("chats('{chat_id}')/messages");
+    collection(&state, &query, messages, &path, &context, MESSAGE_PAGE)
+}
+
+pub async fn get_chat(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((chat_id, message_id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> GraphResult<Json<Value>> {
+    let query = Query::parse(raw.as_deref())?;
+    require_chat_access(&state, &caller, &chat_id).await?;
+    let message = state
+        .store
+        .get("message", &chat_id, &message_id)
+        .await?
+        .ok_or_else(|| GraphError::item_not_found("Message", &message_id))?;
+    let context = format!("chats('{chat_id}')/messages/$entity");
+    Ok(entity(&state, &query, &message, &context))
+}
+
+pub async fn post_chat(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(chat_id): Path<String>,
+    GraphJson(body): GraphJson,
+) -> GraphResult<(StatusCode, Json<Value>)> {
+    let mut chat = require_chat_access(&state, &caller, &chat_id).await?;
+    let message = compose(&state, &caller, &Place::Chat(&chat_id), &body).await?;
+    let id = message["id"].as_str().unwrap_or_default().to_owned();
+    state.store.put("message", &chat_id, &id, &message).await?;
+    chat["lastUpdatedDateTime"] = message["createdDateTime"].clone();
+    state.store.put("chat", "", &chat_id, &chat).await?;
+    let context = format!("chats('{chat_id}')/messages/$entity");
+    Ok((
+        StatusCode::CREATED,
+        entity(&state, &Query::default(), &message, &context),
+    ))
+}
+
+pub async fn list_channel(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, channel_id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> GraphResult<Json<Value>> {
+    let query = Query::parse(raw.as_deref())?;
+    require_team_access(&state, &caller, &team_id).await?;
+    channel_or_404(&state, &team_id, &channel_id).await?;
+    let mut messages =
+        newest_first(&state, "message", &channel_parent(&team_id, &channel_id)).await?;
+    if query.expands("replies") {
+        for message in &mut messages {
+            let id = message["id"].as_str().unwrap_or_default().to_owned();
+            let replies = state
+                .store
+                .list("reply", &reply_parent(&team_id, &channel_id, &id))
+                .await?;
+            message["replies"] = Value::Array(replies);
+        }
+    }
+    let path = format!("/teams/{team_id}/channels/{channel_id}/messages");
+    let context = format!("teams('{team_id}')/channels('{channel_id}')/messages");
+    collection(&state, &query, messages, &path, &context, MESSAGE_PAGE)
+}
+
+pub async fn get_channel(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, channel_id, message_id)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> GraphResult<Json<Value>> {
+    let query = Query::parse(raw.as_deref())?;
+    require_team_access(&state, &caller, &team_id).await?;
+    channel_or_404(&state, &team_id, &channel_id).await?;
+    let message = state
+        .store
+        .get(
+            "message",
+            &channel_parent(&team_id, &channel_id),
+            &message_id,
+        )
+        .await?
+        .ok_or_else(|| GraphError::item_not_found("Message", &message_id))?;
+    let context = format!("teams('{team_id}')/channels('{channel_id}')/messages/$entity");
+    Ok(entity(&state, &query, &message, &context))
+}
+
+pub async fn post_channel(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, channel_id)): Path<(String, String)>,
+    GraphJson(body): GraphJson,
+) -> GraphResult<(StatusCode, Json<Value>)> {
+    require_team_access(&state, &caller, &team_id).await?;
+    channel_or_404(&state, &team_id, &channel_id).await?;
+    let place = Place::Channel {
+        team_id: &team_id,
+        channel_id: &channel_id,
+        reply_to: None,
+    };
+    let message = compose(&state, &caller, &place, &body).await?;
+    let id = message["id"].as_str().unwrap_or_default().to_owned();
+    state
+        .store
+        .put(
+            "message",
+            &channel_parent(&team_id, &channel_id),
+            &id,
+            &message,
+        )
+        .await?;
+    let context = format!("teams('{team_id}')/channels('{channel_id}')/messages/$entity");
+    Ok((
+        StatusCode::CREATED,
+        entity(&state, &Query::default(), &message, &context),
+    ))
+}
+
+pub async fn list_replies(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, channel_id, message_id)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> GraphResult<Json<Value>> {
+    let query = Query::parse(raw.as_deref())?;
+    root_message(&state, &caller, &team_id, &channel_id, &message_id).await?;
+    let replies = newest_first(
+        &state,
+        "reply",
+        &reply_parent(&team_id, &channel_id, &message_id),
+    )
+    .await?;
+    let path = format!("/teams/{team_id}/channels/{channel_id}/messages/{message_id}/replies");
+    let context =
+        format!("teams('{team_id}')/channels('{channel_id}')/messages('{message_id}')/replies");
+    collection(&state, &query, replies, &path, &context, MESSAGE_PAGE)
+}
+
+pub async fn post_reply(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, channel_id, message_id)): Path<(String, String, String)>,
+    GraphJson(body): GraphJson,
+) -> GraphResult<(StatusCode, Json<Value>)> {
+    root_message(&state, &caller, &team_id, &channel_id, &message_id).await?;
+    let place = Place::Channel {
+        team_id: &team_id,
+        channel_id: &channel_id,
+        reply_to: Some(&message_id),
+    };
+    let reply = compose(&state, &caller, &place, &body).await?;
+    let id = reply["id"].as_str().unwrap_or_default().to_owned();
+    state
+        .store
+        .put(
+            "reply",
+            &reply_parent(&team_id, &channel_id, &message_id),
+            &id,
+            &reply,
+        )
+        .await?;
+    let context = format!(
+        "teams('{team_id}')/channels('{channel_id}')/messages('{message_id}')/replies/$entity"
+    );
+    Ok((
+        StatusCode::CREATED,
+        entity(&state, &Query::default(), &reply, &context),
+    ))
+}
+
+async fn root_message(
+    state: &AppState,
+    caller: &Caller,
+    team_id: &str,
+    channel_id: &str,
+    message_id: &str,
+) -> GraphResult<Value> {
+    require_team_access(state, caller, team_id).await?;
+    channel_or_404(state, team_id, channel_id).await?;
+    state
+        .store
+        .get("message", &channel_parent(team_id, channel_id), message_id)
+        .await?
+        .ok_or_else(|| GraphError::item_not_found("Message", message_id))
+}
+
+/// A new message from the request body, sent by the caller.
+async fn compose(
+    state: &AppState,
+    caller: &Caller,
+    place: &Place<'_>,
+    body: &Value,
+) -> GraphResult<Value> {
+    let me = caller.me()?;
+    let sender = state
+        .find_user(me)
+        .await?
+        .ok_or_else(|| GraphError::forbidden("The signed-in user no longer exists."))?;
+    let content = body["body"]["content"]
+        .as_str()
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| {
+            GraphError::bad_request("Required property 'body.content' is missing or empty.")
+        })?;
+    let content_type = match body["body"]["contentType"].as_str().unwrap_or("text") {
+        t @ ("text" | "html") => t,
+        other => {
+            return Err(GraphError::bad_request(format!(
+                "Invalid value '{other}' for body.contentType: use text or html."
+            )));
+        }
+    };
+    let mentions = body["mentions"].as_array().cloned().unwrap_or_default();
+    for mention in &mentions {
+        let id = mention["id"]
+            .as_i64()
+            .ok_or_else(|| GraphError::bad_request("Every mention needs a numeric 'id'."))?;
+        if content_type != "html" || !content.contains(&format!("<at id=\"{id}\">")) {
+            return Err(GraphError::bad_request(format!(
+                "Mention with id {id} does not have a matching <at id=\"{id}\"> tag in an html message body."
+            )));
+        }
+    }
+    let importance = match body["importance"].as_str().unwrap_or("normal") {
+        i @ ("normal" | "high" | "urgent") => i,
+        other => {
+            return Err(GraphError::bad_request(format!(
+                "Invalid value '{other}' for importance."
+            )));
+        }
+    };
+    let id = new_message_id();
+    let now = clock::now();
+    let message = model::message(
+        place,
+        NewMessage {
+            id: &id,
+            created: &now,
+            from: model::from_user(&Person::of(&sender)),
+            body: json!({"contentType": content_type, "content": content}),
+            mentions: Value::Array(mentions),
+            attachments: body["attachments"]
+                .as_array()
+                .cloned()
+                .map(Value::Array)
+                .unwrap_or(json!([])),
+            reactions: json!([]),
+            importance,
+            subject: body["subject"].as_str(),
+        },
+        "https://teams.example.invalid",
+    );
+    Ok(message)
+}

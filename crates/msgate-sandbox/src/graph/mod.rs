@@ -1,0 +1,259 @@
+//! Microsoft Graph v1.0, emulated: the routes (named exactly as in the OpenAPI subset, so the
+//! matched route is the operation's key in the permissions table), token validation and the
+//! permission decision in front of every handler, and Graph's error shapes for what no route
+//! matches.
+
+pub mod error;
+pub mod odata;
+pub mod request_ids;
+
+mod body;
+mod chats;
+mod messages;
+mod teams;
+mod users;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{Method, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::Value;
+
+use self::error::GraphError;
+use crate::clock;
+use crate::permissions::{self, Decision, Scheme};
+use crate::state::AppState;
+
+pub const PREFIX: &str = "/v1.0";
+
+pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
+    let routes = Router::new()
+        .route("/me", get(users::me))
+        .route("/users", get(users::list))
+        .route("/users/{id}", get(users::get))
+        .route("/me/presence", get(users::my_presence))
+        .route("/users/{id}/presence", get(users::presence))
+        .route(
+            "/communications/getPresencesByUserId",
+            post(users::presences_by_user_id),
+        )
+        .route("/me/joinedTeams", get(teams::joined))
+        .route("/teams/{id}", get(teams::get))
+        .route("/teams/{id}/members", get(teams::members))
+        .route("/teams/{id}/channels", get(teams::channels))
+        .route("/teams/{id}/channels/{id_1}", get(teams::channel))
+        .route(
+            "/teams/{id}/channels/{id_1}/messages",
+            get(messages::list_channel).post(messages::post_channel),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}",
+            get(messages::get_channel),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/replies",
+            get(messages::list_replies).post(messages::post_reply),
+        )
+        .route("/me/chats", get(chats::list))
+        .route("/chats", post(chats::create))
+        .route("/chats/{id}", get(chats::get))
+        .route("/chats/{id}/members", get(chats::members))
+        .route(
+            "/chats/{id}/messages",
+            get(messages::list_chat).post(messages::post_chat),
+        )
+        .route("/chats/{id}/messages/{id_1}", get(messages::get_chat))
+        .route_layer(middleware::from_fn_with_state(state, authorize))
+        .fallback(unknown_segment)
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new().nest(PREFIX, routes)
+}
+
+/// A collection response for `path` (below /v1.0) with its `@odata.context` and paging sizes.
+pub(crate) fn collection(
+    state: &AppState,
+    query: &odata::Query,
+    items: Vec<Value>,
+    path: &str,
+    context: &str,
+    (default_top, max_top): (usize, usize),
+) -> Result<axum::Json<Value>, GraphError> {
+    let self_url = format!("{}{path}", state.graph_url());
+    let context = format!("{}/$metadata#{context}", state.graph_url());
+    let page = odata::Page {
+        default_top,
+        max_top,
+        self_url: &self_url,
+        context: &context,
+    };
+    Ok(axum::Json(query.collection(items, page)?))
+}
+
+/// One entity as Graph returns it: `$select` applied and its `@odata.context` set.
+pub(crate) fn entity(
+    state: &AppState,
+    query: &odata::Query,
+    item: &Value,
+    context: &str,
+) -> axum::Json<Value> {
+    let mut body = query.project(item);
+    body["@odata.context"] =
+        serde_json::json!(format!("{}/$metadata#{context}", state.graph_url()));
+    axum::Json(body)
+}
+
+/// Who is calling, as established from the access token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub scheme: Scheme,
+    /// The signed-in user (delegated tokens only).
+    pub user_id: Option<String>,
+    pub granted: BTreeSet<String>,
+}
+
+impl Caller {
+    /// The signed-in user, or Graph's answer to an app-only token on a `/me` path.
+    pub fn me(&self) -> Result<&str, GraphError> {
+        self.user_id.as_deref().ok_or_else(|| {
+            GraphError::bad_request("/me request is only valid with delegated authentication flow.")
+        })
+    }
+}
+
+async fn authorize(
+    State(state): State<Arc<AppState>>,
+    matched: MatchedPath,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, GraphError> {
+    let caller = authenticate(&state, request.headers().get(header::AUTHORIZATION))?;
+    let template = matched
+        .as_str()
+        .strip_prefix(PREFIX)
+        .unwrap_or(matched.as_str());
+    let operation = format!("{} {template}", request.method());
+    if template.starts_with("/me") {
+        caller.me()?;
+    }
+    match permissions::decide(&operation, caller.scheme, &caller.granted) {
+        Decision::Allow => {}
+        Decision::Deny(needed) => {
+            let held: Vec<&str> = caller.granted.iter().map(String::as_str).collect();
+            return Err(GraphError::forbidden(format!(
+                "Missing scope permissions on the request. API requires one of '{}'. Scopes on the request '{}'",
+                needed.join(", "),
+                held.join(", ")
+            )));
+        }
+        Decision::Unsupported => {
+            let kind = match caller.scheme {
+                Scheme::Delegated => "delegated",
+                Scheme::Application => "application",
+            };
+            return Err(GraphError::forbidden(format!(
+                "This API does not support {kind} permissions."
+            )));
+        }
+    }
+    request.extensions_mut().insert(caller);
+    Ok(next.run(request).await)
+}
+
+fn authenticate(
+    state: &AppState,
+    authorization: Option<&header::HeaderValue>,
+) -> Result<Caller, GraphError> {
+    let token = authorization
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| GraphError::unauthorized("Access token is empty."))?;
+    let claims = state.signer.verify(token).ok_or_else(|| {
+        GraphError::unauthorized(
+            "Access token validation failure. Invalid signature or malformed token.",
+        )
+    })?;
+    if claims["exp"]
+        .as_i64()
+        .is_none_or(|exp| exp <= clock::unix_now())
+    {
+        return Err(GraphError::unauthorized(
+            "Lifetime validation failed, the token is expired.",
+        ));
+    }
+    if claims["aud"] != "https://graph.microsoft.com" {
+        return Err(GraphError::unauthorized(
+            "Access token validation failure. Invalid audience.",
+        ));
+    }
+    if claims["tid"] != state.tenant.id.as_str() {
+        return Err(GraphError::unauthorized(
+            "Access token validation failure. Invalid tenant.",
+        ));
+    }
+    let (scheme, granted) = match (&claims["scp"], &claims["roles"]) {
+        (Value::String(scp), _) => (
+            Scheme::Delegated,
+            scp.split_whitespace().map(str::to_owned).collect(),
+        ),
+        (_, Value::Array(roles)) => (
+            Scheme::Application,
+            roles
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect(),
+        ),
+        _ => {
+            return Err(GraphError::unauthorized(
+                "Access token validation failure. The token has neither scp nor roles.",
+            ));
+        }
+    };
+    let user_id = match scheme {
+        Scheme::Delegated => claims["oid"].as_str().map(str::to_owned),
+        Scheme::Application => None,
+    };
+    Ok(Caller {
+        scheme,
+        user_id,
+        granted,
+    })
+}
+
+/// Graph names the first segment it cannot resolve; below a known root that is, for the routes
+/// the sandbox serves, the last one.
+async fn unknown_segment(uri: Uri) -> GraphError {
+    const ROOTS: [&str; 6] = [
+        "me",
+        "users",
+        "chats",
+        "teams",
+        "communications",
+        "subscriptions",
+    ];
+    let path = uri.path().strip_prefix(PREFIX).unwrap_or(uri.path());
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let segment = match segments.first() {
+        Some(first) if ROOTS.contains(first) => segments.last().copied().unwrap_or_default(),
+        Some(first) => first,
+        None => "",
+    };
+    GraphError::bad_request(format!("Resource not found for the segment '{segment}'."))
+}
+
+async fn method_not_allowed(method: Method) -> GraphError {
+    GraphError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "Request_BadRequest",
+        format!("The HTTP method '{method}' is not allowed for the requested resource."),
+    )
+}

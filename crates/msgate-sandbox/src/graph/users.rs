@@ -1,0 +1,207 @@
+//! Users and presence: `/me`, `/users`, `/users/{id}`, presence of one or many.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
+
+use super::Caller;
+use super::body::GraphJson;
+use super::error::{GraphError, GraphResult};
+use super::odata::{Page, Query};
+use crate::state::AppState;
+
+/// The properties Graph returns for a user when `$select` does not ask for others.
+const DEFAULT_USER_PROPERTIES: [&str; 11] = [
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
+];
+
+/// A stored user as Graph shows it: the default property set, or what `$select` asked for.
+fn shown(user: &Value, query: &Query) -> Value {
+    match &query.select {
+        Some(_) => query.project(user),
+        None => {
+            let map = user
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter(|(k, _)| DEFAULT_USER_PROPERTIES.contains(&k.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Value::Object(map)
+        }
+    }
+}
+
+async fn user_or_404(state: &AppState, id: &str) -> GraphResult<Value> {
+    state.find_user(id).await?.ok_or_else(|| {
+        GraphError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."),
+        )
+    })
+}
+
+pub async fn me(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(raw): RawQuery,
+) -> GraphResult<Json<Value>> {
+    let query = Query::parse(raw.as_deref())?;
+    let user = user_or_404(&state, caller.me()?).await?;
+    let mut body = shown(&user, &query);
+    body["@odata.context"] = json!(format!("{}/$metadata#users/$entity", state.graph_url()));
+    Ok(Json(body))
+}
+
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> GraphResult<Json<Value>> {
+    let query = Query::parse(raw.as_deref())?;
+    let user = user_or_404(&state, &id).await?;
+    let mut body = shown(&user, &query);
+    body["@odata.context"] = json!(format!("{}/$metadata#users/$entity", state.graph_url()));
+    Ok(Json(body))
+}
+
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> GraphResult<Json<Value>> {
+    let query = Query::parse(raw.as_deref())?;
+    query.require_eventual_consistency(&headers)?;
+    let mut users = state.users().await?;
+    if let Some(search) = &query.search {
+        users.retain(|u| matches_search(u, search));
+    }
+    let projected: Vec<Value> = users
+        .iter()
+        .map(|u| with_default_properties(u, &query))
+        .collect();
+    let self_url = format!("{}/users", state.graph_url());
+    let context = format!("{}/$metadata#users", state.graph_url());
+    let page = Page {
+        default_top: 100,
+        max_top: 999,
+        self_url: &self_url,
+        context: &context,
+    };
+    Ok(Json(query.collection(projected, page)?))
+}
+
+/// Keep what a filter may test but show only what Graph would show.
+fn with_default_properties(user: &Value, query: &Query) -> Value {
+    if query.select.is_some() || query.filter.is_some() || !query.orderby.is_empty() {
+        user.clone()
+    } else {
+        shown(user, query)
+    }
+}
+
+/// `$search="displayName:ada"` or `"ada"`: tokenized prefix match as directory search does.
+fn matches_search(user: &Value, search: &str) -> bool {
+    search.split(" OR ").any(|clause| {
+        let clause = clause.trim().trim_matches('"');
+        let (fields, term): (Vec<&str>, &str) = match clause.split_once(':') {
+            Some((field, term)) => (vec![field], term),
+            None => (
+                vec![
+                    "displayName",
+                    "mail",
+                    "userPrincipalName",
+                    "givenName",
+                    "surname",
+                ],
+                clause,
+            ),
+        };
+        let term = term.to_lowercase();
+        fields.iter().any(|f| {
+            user[*f].as_str().is_some_and(|v| {
+                v.to_lowercase()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|word| word.starts_with(&term))
+                    || v.to_lowercase().starts_with(&term)
+            })
+        })
+    })
+}
+
+async fn presence_of(state: &AppState, user_id: &str) -> GraphResult<Value> {
+    let user = user_or_404(state, user_id).await?;
+    let id = user["id"].as_str().unwrap_or_default();
+    Ok(state.store.get("presence", "", id).await?.unwrap_or_else(
+        || json!({"id": id, "availability": "PresenceUnknown", "activity": "PresenceUnknown"}),
+    ))
+}
+
+pub async fn my_presence(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+) -> GraphResult<Json<Value>> {
+    let mut body = presence_of(&state, caller.me()?).await?;
+    body["@odata.context"] = json!(format!(
+        "{}/$metadata#users('{}')/presence/$entity",
+        state.graph_url(),
+        caller.me()?
+    ));
+    Ok(Json(body))
+}
+
+pub async fn presence(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> GraphResult<Json<Value>> {
+    let mut body = presence_of(&state, &id).await?;
+    body["@odata.context"] = json!(format!(
+        "{}/$metadata#users('{id}')/presence/$entity",
+        state.graph_url()
+    ));
+    Ok(Json(body))
+}
+
+/// `POST /communications/getPresencesByUserId {"ids":[…]}`: up to 650 ids per call.
+pub async fn presences_by_user_id(
+    State(state): State<Arc<AppState>>,
+    GraphJson(body): GraphJson,
+) -> GraphResult<Json<Value>> {
+    let ids = body["ids"].as_array().ok_or_else(|| {
+        GraphError::bad_request("The request body must contain 'ids', an array of user ids.")
+    })?;
+    if ids.len() > 650 {
+        return Err(GraphError::bad_request(
+            "The number of ids must not exceed 650.",
+        ));
+    }
+    let mut value = Vec::new();
+    for id in ids {
+        let id = id
+            .as_str()
+            .ok_or_else(|| GraphError::bad_request("Every id must be a string."))?;
+        if let Some(presence) = state.store.get("presence", "", id).await? {
+            value.push(presence);
+        }
+    }
+    Ok(Json(json!({
+        "@odata.context": format!("{}/$metadata#Collection(microsoft.graph.presence)", state.graph_url()),
+        "value": value,
+    })))
+}

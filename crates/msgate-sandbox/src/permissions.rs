@@ -1,0 +1,187 @@
+//! Which Graph permissions allow which operation, from Microsoft's permissions reference.
+//!
+//! `data/graph-permissions.json` is `shared/graph/permissions.json`: for each operation
+//! (`"GET /chats/{id}/messages"`), the least and higher privileged permissions per scheme. The
+//! reference sometimes lists only the read form of a permission family, while Graph also accepts
+//! the broader forms (`X.ReadWrite` where `X.Read` is listed), so [`accepted`] widens each entry
+//! the way Graph does.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::LazyLock;
+
+use serde_json::Value;
+
+const REFERENCE: &str = include_str!("../data/graph-permissions.json");
+
+/// Who a token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Delegated,
+    Application,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// The token lacks every permission that would allow the operation; these would.
+    Deny(Vec<String>),
+    /// The operation cannot be called with this kind of token at all.
+    Unsupported,
+}
+
+struct Entry {
+    delegated: Option<Vec<String>>,
+    application: Option<Vec<String>>,
+}
+
+static TABLE: LazyLock<HashMap<String, Entry>> = LazyLock::new(|| {
+    let parsed: Value = serde_json::from_str(REFERENCE).unwrap_or(Value::Null);
+    let scheme = |v: &Value| -> Option<Vec<String>> {
+        let obj = v.as_object()?;
+        let names = ["least", "higher"]
+            .iter()
+            .flat_map(|k| {
+                obj.get(*k)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect();
+        Some(names)
+    };
+    parsed
+        .as_object()
+        .map(|ops| {
+            ops.iter()
+                .filter(|(_, v)| v.get("notes").is_none())
+                .map(|(op, v)| {
+                    let entry = Entry {
+                        delegated: scheme(&v["delegated_work"]),
+                        application: scheme(&v["application"]),
+                    };
+                    (op.clone(), entry)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+});
+
+/// The permissions named for `operation` (`"GET /me"`) under `scheme`, least privileged first;
+/// `None` when the reference has no entry for it (its notes explain how Graph authorizes it).
+pub fn listed(operation: &str, scheme: Scheme) -> Option<Option<&'static [String]>> {
+    let entry = TABLE.get(operation)?;
+    Some(match scheme {
+        Scheme::Delegated => entry.delegated.as_deref(),
+        Scheme::Application => entry.application.as_deref(),
+    })
+}
+
+/// Every form of `permission` Graph accepts in its place.
+pub fn accepted(permission: &str) -> Vec<String> {
+    let mut forms = vec![permission.to_owned()];
+    let (base, all) = match permission.strip_suffix(".All") {
+        Some(base) => (base, ".All"),
+        None => (permission, ""),
+    };
+    if let Some(family) = base.strip_suffix(".ReadBasic") {
+        forms.push(format!("{family}.Read{all}"));
+        forms.push(format!("{family}.ReadWrite{all}"));
+    } else if let Some(family) = base.strip_suffix(".Read") {
+        forms.push(format!("{family}.ReadWrite{all}"));
+    }
+    forms
+}
+
+/// Decide whether a token holding `granted` may call `operation`.
+pub fn decide(operation: &str, scheme: Scheme, granted: &BTreeSet<String>) -> Decision {
+    match listed(operation, scheme) {
+        None => Decision::Allow,
+        Some(None) => Decision::Unsupported,
+        Some(Some(needed)) => {
+            if needed
+                .iter()
+                .flat_map(|p| accepted(p))
+                .any(|p| granted.contains(&p))
+            {
+                Decision::Allow
+            } else {
+                Decision::Deny(needed.to_vec())
+            }
+        }
+    }
+}
+
+/// Every permission name the reference knows for `scheme`, with the broader forms Graph accepts.
+pub fn all_known(scheme: Scheme) -> BTreeSet<String> {
+    TABLE
+        .values()
+        .filter_map(|e| match scheme {
+            Scheme::Delegated => e.delegated.as_ref(),
+            Scheme::Application => e.application.as_ref(),
+        })
+        .flatten()
+        .flat_map(|p| accepted(p))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_reference_is_loaded() {
+        assert!(TABLE.len() > 100, "{}", TABLE.len());
+        assert_eq!(
+            listed("GET /me", Scheme::Delegated)
+                .flatten()
+                .map(|l| l[0].as_str()),
+            Some("User.Read")
+        );
+    }
+
+    #[test]
+    fn broader_forms_are_accepted() {
+        assert_eq!(accepted("Chat.Read"), ["Chat.Read", "Chat.ReadWrite"]);
+        assert_eq!(
+            accepted("User.ReadBasic.All"),
+            ["User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All"]
+        );
+        assert_eq!(
+            decide(
+                "GET /chats/{id}/messages",
+                Scheme::Delegated,
+                &set(&["Chat.ReadWrite"])
+            ),
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn missing_permissions_are_named() {
+        let Decision::Deny(needed) = decide(
+            "GET /chats/{id}/messages",
+            Scheme::Delegated,
+            &set(&["User.Read"]),
+        ) else {
+            panic!("expected a denial");
+        };
+        assert!(needed.iter().any(|p| p == "Chat.Read"), "{needed:?}");
+    }
+
+    #[test]
+    fn unsupported_schemes_are_told_apart() {
+        assert_eq!(
+            decide(
+                "GET /users/{id}/onlineMeetings/getAllTranscripts",
+                Scheme::Delegated,
+                &set(&[])
+            ),
+            Decision::Unsupported
+        );
+    }
+}

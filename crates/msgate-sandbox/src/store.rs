@@ -1,0 +1,228 @@
+//! The sandbox's state: every Graph entity as a JSON document in SQLite.
+//!
+//! One table holds all entities, keyed by kind, parent and id, in insertion order; handlers
+//! give the documents their Graph semantics. A file under `--data` keeps the tenant across
+//! restarts; without it the database lives in memory and vanishes with the process.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use msgate_core::{Error, Result};
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS entities (
+    kind TEXT NOT NULL,
+    parent TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (kind, parent, id)
+);
+CREATE INDEX IF NOT EXISTS entities_by_seq ON entities (kind, parent, seq);
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+";
+
+#[derive(Debug)]
+pub struct Store {
+    pool: SqlitePool,
+    next_seq: AtomicI64,
+}
+
+fn db_error(e: sqlx::Error) -> Error {
+    Error::internal(format!("sandbox database: {e}"))
+}
+
+impl Store {
+    pub async fn open(data_dir: Option<&Path>) -> Result<Store> {
+        let (options, connections) = match data_dir {
+            Some(dir) => {
+                msgate_core::atomic::create_private_dir(dir)?;
+                let options = SqliteConnectOptions::new()
+                    .filename(dir.join("sandbox.sqlite3"))
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal);
+                (options, 4)
+            }
+            // One connection: every connection to ":memory:" would be a database of its own.
+            None => (
+                SqliteConnectOptions::from_str("sqlite::memory:").map_err(db_error)?,
+                1,
+            ),
+        };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(connections)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(db_error)?;
+        sqlx::raw_sql(SCHEMA)
+            .execute(&pool)
+            .await
+            .map_err(db_error)?;
+        let max: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM entities")
+            .fetch_one(&pool)
+            .await
+            .map_err(db_error)?;
+        Ok(Store {
+            pool,
+            next_seq: AtomicI64::new(max.unwrap_or(0) + 1),
+        })
+    }
+
+    pub async fn is_empty(&self) -> Result<bool> {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM entities")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(count == 0)
+    }
+
+    pub async fn clear(&self) -> Result<()> {
+        sqlx::query("DELETE FROM entities")
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    pub async fn get(&self, kind: &str, parent: &str, id: &str) -> Result<Option<Value>> {
+        let row = sqlx::query("SELECT body FROM entities WHERE kind = ? AND parent = ? AND id = ?")
+            .bind(kind)
+            .bind(parent)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.map(|r| parse(&r.get::<String, _>(0))).transpose()
+    }
+
+    /// Insert or replace; a replaced document keeps its place in the order.
+    pub async fn put(&self, kind: &str, parent: &str, id: &str, body: &Value) -> Result<()> {
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        sqlx::query(
+            "INSERT INTO entities (kind, parent, id, seq, body) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (kind, parent, id) DO UPDATE SET body = excluded.body",
+        )
+        .bind(kind)
+        .bind(parent)
+        .bind(id)
+        .bind(seq)
+        .bind(body.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    pub async fn delete(&self, kind: &str, parent: &str, id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM entities WHERE kind = ? AND parent = ? AND id = ?")
+            .bind(kind)
+            .bind(parent)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Every document of `kind` under `parent`, oldest first.
+    pub async fn list(&self, kind: &str, parent: &str) -> Result<Vec<Value>> {
+        let rows =
+            sqlx::query("SELECT body FROM entities WHERE kind = ? AND parent = ? ORDER BY seq")
+                .bind(kind)
+                .bind(parent)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+        rows.iter().map(|r| parse(&r.get::<String, _>(0))).collect()
+    }
+
+    pub async fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        sqlx::query_scalar("SELECT value FROM kv WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    pub async fn kv_put(&self, key: &str, value: &[u8]) -> Result<()> {
+        sqlx::query("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn parse(text: &str) -> Result<Value> {
+    serde_json::from_str(text)
+        .map_err(|e| Error::internal(format!("sandbox database holds bad JSON: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn documents_round_trip_in_order() {
+        let store = Store::open(None).await.unwrap();
+        store
+            .put("chat", "", "b", &json!({"id": "b"}))
+            .await
+            .unwrap();
+        store
+            .put("chat", "", "a", &json!({"id": "a"}))
+            .await
+            .unwrap();
+        store
+            .put("chat", "", "b", &json!({"id": "b", "topic": "x"}))
+            .await
+            .unwrap();
+        let ids: Vec<Value> = store
+            .list("chat", "")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d["id"].clone())
+            .collect();
+        assert_eq!(
+            ids,
+            [json!("b"), json!("a")],
+            "a replaced document keeps its place"
+        );
+        assert_eq!(
+            store.get("chat", "", "b").await.unwrap().unwrap()["topic"],
+            "x"
+        );
+        assert!(store.delete("chat", "", "a").await.unwrap());
+        assert!(store.get("chat", "", "a").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_data_dir_persists_across_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(Some(dir.path())).await.unwrap();
+        store
+            .put("user", "", "u1", &json!({"id": "u1"}))
+            .await
+            .unwrap();
+        store.kv_put("k", b"v").await.unwrap();
+        store.close().await;
+        let store = Store::open(Some(dir.path())).await.unwrap();
+        assert!(store.get("user", "", "u1").await.unwrap().is_some());
+        assert_eq!(store.kv_get("k").await.unwrap().as_deref(), Some(&b"v"[..]));
+    }
+}

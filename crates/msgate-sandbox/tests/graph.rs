@@ -1,0 +1,555 @@
+//! Graph as the sandbox emulates it, through HTTP: authorization (401 and 403 as Graph gives
+//! them), the request-id contract, OData paging and query options, and stateful Teams data.
+//! Every successful body is validated against the Graph v1.0 OpenAPI subset.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::time::Duration;
+
+use msgate_sandbox::SandboxOptions;
+use msgate_testkit::openapi::OpenApi;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{ALL_CHAT_SCOPES, Response, TestSandbox, start, start_with};
+
+/// Check a response against the subset; `path` is the request path without /v1.0 and query.
+fn assert_faithful(method: &str, path: &str, response: &Response) {
+    let mut body = response.body.clone();
+    // The subset drops navigation properties, so `$expand`ed ones are checked on their own.
+    if let Some(items) = body.get_mut("value").and_then(Value::as_array_mut) {
+        for item in items {
+            if let Some(obj) = item.as_object_mut() {
+                obj.remove("members");
+                obj.remove("lastMessagePreview");
+                obj.remove("replies");
+            }
+        }
+    }
+    if let Err(problems) =
+        OpenApi::graph_subset().validate_response(method, path, response.status.as_u16(), &body)
+    {
+        panic!(
+            "{method} {path} is not shaped like Graph:\n{}",
+            problems.join("\n")
+        );
+    }
+}
+
+async fn user_token(t: &TestSandbox) -> String {
+    t.user_token(ALL_CHAT_SCOPES).await
+}
+
+#[tokio::test]
+async fn no_bad_or_expired_token_is_401_in_graphs_error_format() {
+    let t = start_with(SandboxOptions {
+        token_lifetime: Duration::ZERO,
+        ..SandboxOptions::default()
+    })
+    .await;
+    let expired = t.user_token("User.Read").await;
+    for (token, message) in [
+        ("", "Access token is empty."),
+        ("fake-access-token", "Access token validation failure"),
+        (expired.as_str(), "Lifetime validation failed"),
+    ] {
+        let response = t.get(token, "/me").await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{token}");
+        assert_eq!(response.body["error"]["code"], "InvalidAuthenticationToken");
+        assert!(
+            response.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(message),
+            "{response:?}"
+        );
+        assert_faithful("GET", "/me", &response);
+    }
+}
+
+#[tokio::test]
+async fn a_missing_permission_is_403_naming_what_would_allow_it() {
+    let t = start().await;
+    let token = t.user_token("User.Read").await;
+    let response = t.get(&token, "/me/chats").await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+    let message = response.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Chat.ReadBasic") || message.contains("Chat.Read"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Scopes on the request 'User.Read'"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_request_ids_and_errors_repeat_them() {
+    let t = start().await;
+    let token = user_token(&t).await;
+    let response = t
+        .http
+        .get(format!(
+            "{}/chats/19:nope@thread.v2",
+            t.sandbox.info().graph_url
+        ))
+        .bearer_auth(&token)
+        .header("client-request-id", "fake-client-request-1")
+        .send()
+        .await
+        .unwrap();
+    let response = support::into_response(response).await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    let request_id = response.headers["request-id"].to_str().unwrap();
+    assert_eq!(
+        response.headers["client-request-id"],
+        "fake-client-request-1"
+    );
+    let inner = &response.body["error"]["innerError"];
+    assert_eq!(inner["request-id"], request_id);
+    assert_eq!(inner["client-request-id"], "fake-client-request-1");
+    assert!(inner["date"].as_str().unwrap().len() == 19);
+    assert_faithful("GET", "/chats/19:nope@thread.v2", &response);
+}
+
+#[tokio::test]
+async fn unknown_paths_bad_json_and_wrong_content_types_get_graphs_answers() {
+    let t = start().await;
+    let token = user_token(&t).await;
+    let response = t.get(&token, "/me/nonsense").await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        response.body["error"]["message"],
+        "Resource not found for the segment 'nonsense'."
+    );
+
+    let chat = first_chat(&t, &token).await;
+    let url = format!("{}/chats/{chat}/messages", t.sandbox.info().graph_url);
+    let malformed = t
+        .http
+        .post(&url)
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{\"body\": ")
+        .send()
+        .await
+        .unwrap();
+    let malformed = support::into_response(malformed).await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert!(
+        malformed.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Unable to read JSON request payload")
+    );
+
+    let text = t
+        .http
+        .post(&url)
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .body("hi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let huge = t
+        .http
+        .post(&url)
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(format!("{{\"x\":\"{}\"}}", "a".repeat(5 * 1024 * 1024)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    let deleted = t.graph(Method::DELETE, &token, "/me/chats", None).await;
+    assert_eq!(deleted.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn me_and_users_with_select_filter_search_and_paging() {
+    let t = start().await;
+    let token = user_token(&t).await;
+    let me = t.get(&token, "/me").await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert!(
+        me.body.get("department").is_none(),
+        "only the default properties without $select"
+    );
+    assert_faithful("GET", "/me", &me);
+
+    let selected = t.get(&token, "/me?$select=displayName,department").await;
+    assert_eq!(selected.body["department"], "Product");
+    assert_faithful("GET", "/me", &selected);
+
+    let page = t.get(&token, "/users?$top=5").await;
+    assert_eq!(page.body["value"].as_array().unwrap().len(), 5);
+    assert_faithful("GET", "/users", &page);
+    let mut seen = 5;
+    let mut next = page.body["@odata.nextLink"].as_str().map(str::to_owned);
+    while let Some(link) = next {
+        assert!(
+            link.starts_with(&t.sandbox.info().graph_url),
+            "nextLinks are absolute: {link}"
+        );
+        let page = t.get(&token, &link).await;
+        seen += page.body["value"].as_array().unwrap().len();
+        next = page.body["@odata.nextLink"].as_str().map(str::to_owned);
+    }
+    assert_eq!(seen, t.sandbox.info().users.len());
+
+    let filtered = t
+        .get(&token, "/users?$filter=startswith(displayName,'gr')")
+        .await;
+    assert_eq!(filtered.body["value"][0]["displayName"], "Grace Kim");
+
+    let search = t.get(&token, "/users?$search=\"displayName:ben\"").await;
+    assert_eq!(
+        search.status,
+        StatusCode::BAD_REQUEST,
+        "needs ConsistencyLevel: eventual"
+    );
+    let response = t
+        .http
+        .get(format!(
+            "{}/users?$search=\"displayName:ben\"&$count=true",
+            t.sandbox.info().graph_url
+        ))
+        .bearer_auth(&token)
+        .header("ConsistencyLevel", "eventual")
+        .send()
+        .await
+        .unwrap();
+    let search = support::into_response(response).await;
+    assert_eq!(search.body["@odata.count"], 1);
+    assert_eq!(search.body["value"][0]["displayName"], "Ben Okafor");
+
+    let by_upn = t
+        .get(&token, &format!("/users/{}", t.sandbox.info().users[2].upn))
+        .await;
+    assert_eq!(by_upn.body["id"], t.sandbox.info().users[2].id.as_str());
+    let missing = t.get(&token, "/users/nobody@example.invalid").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.body["error"]["code"], "Request_ResourceNotFound");
+}
+
+#[tokio::test]
+async fn presence_one_and_many() {
+    let t = start().await;
+    let token = user_token(&t).await;
+    let mine = t.get(&token, "/me/presence").await;
+    assert_eq!(mine.body["availability"], "Available");
+    assert_faithful("GET", "/me/presence", &mine);
+    let ids: Vec<&str> = t
+        .sandbox
+        .info()
+        .users
+        .iter()
+        .take(3)
+        .map(|u| u.id.as_str())
+        .collect();
+    let many = t
+        .post(
+            &token,
+            "/communications/getPresencesByUserId",
+            &json!({"ids": ids}),
+        )
+        .await;
+    assert_eq!(many.status, StatusCode::OK);
+    assert_eq!(many.body["value"].as_array().unwrap().len(), 3);
+    assert_faithful("POST", "/communications/getPresencesByUserId", &many);
+}
+
+async fn first_chat(t: &TestSandbox, token: &str) -> String {
+    t.get(token, "/me/chats").await.body["value"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn chats_list_with_previews_and_members() {
+    let t = start().await;
+    let token = user_token(&t).await;
+    let chats = t
+        .get(
+            &token,
+            "/me/chats?$expand=members,lastMessagePreview&$top=50",
+        )
+        .await;
+    assert_eq!(chats.status, StatusCode::OK);
+    assert_faithful("GET", "/me/chats", &chats);
+    let list = chats.body["value"].as_array().unwrap();
+    assert_eq!(list.len(), 4);
+    let updated: Vec<&str> = list
+        .iter()
+        .map(|c| c["lastUpdatedDateTime"].as_str().unwrap())
+        .collect();
+    assert!(
+        updated.windows(2).all(|w| w[0] >= w[1]),
+        "most recently active first"
+    );
+    let release = list.iter().find(|c| c["topic"] == "Release 4.2").unwrap();
+    assert_eq!(release["lastMessagePreview"]["body"]["contentType"], "text");
+    assert!(
+        release["lastMessagePreview"]["body"]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Support saw")
+    );
+    assert_eq!(release["members"].as_array().unwrap().len(), 4);
+
+    let id = release["id"].as_str().unwrap();
+    let members = t.get(&token, &format!("/chats/{id}/members")).await;
+    assert_faithful("GET", &format!("/chats/{id}/members"), &members);
+    let chat = t.get(&token, &format!("/chats/{id}")).await;
+    assert_faithful("GET", &format!("/chats/{id}"), &chat);
+}
+
+#[tokio::test]
+async fn a_sent_message_is_read_back_newest_first() {
+    let t = start().await;
+    let token = user_token(&t).await;
+    let chat = first_chat(&t, &token).await;
+    let path = format!("/chats/{chat}/messages");
+    let body = json!({
+        "body": {"contentType": "html", "content": "<p>Hello <at id=\"0\">Chloe Martin</at></p>"},
+        "mentions": [{"id": 0, "mentionText": "Chloe Martin", "mentioned": {"user": {
+            "@odata.type": "#microsoft.graph.teamworkUserIdentity",
+            "id": t.sandbox.info().users[2].id, "displayName": "Chloe Martin", "userIdentityType": "aadUser"}}}],
+    });
+    if let Err(problems) = OpenApi::graph_subset().validate_request("POST", &path, &body) {
+        panic!("the test's request is not Graph's: {problems:?}");
+    }
+    let sent = t.post(&token, &path, &body).await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{sent:?}");
+    assert_faithful("POST", &path, &sent);
+    assert_eq!(
+        sent.body["from"]["user"]["id"],
+        t.sandbox.info().users[0].id.as_str()
+    );
+
+    let listed = t.get(&token, &format!("{path}?$top=2")).await;
+    assert_faithful("GET", &path, &listed);
+    assert_eq!(listed.body["value"][0]["id"], sent.body["id"]);
+    assert!(listed.body["@odata.nextLink"].is_string());
+    let one = t
+        .get(
+            &token,
+            &format!("{path}/{}", sent.body["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(one.body["body"], sent.body["body"]);
+
+    let chats = t.get(&token, "/me/chats").await;
+    assert_eq!(
+        chats.body["value"][0]["id"],
+        chat.as_str(),
+        "the chat moved to the top"
+    );
+}
+
+#[tokio::test]
+async fn messages_are_validated_like_graph() {
+    let t = start().await;
+    let token = user_token(&t).await;
+    let path = format!("/chats/{}/messages", first_chat(&t, &token).await);
+    for bad in [
+        json!({}),
+        json!({"body": {"content": "  "}}),
+        json!({"body": {"contentType": "markdown", "content": "x"}}),
+        json!({"body": {"contentType": "html", "content": "<p>hi</p>"}, "mentions": [{"id": 0}]}),
+    ] {
+        let response = t.post(&token, &path, &bad).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn teams_channels_threads_and_replies() {
+    let t = start().await;
+    let token = user_token(&t).await;
+    let teams = t.get(&token, "/me/joinedTeams").await;
+    assert_faithful("GET", "/me/joinedTeams", &teams);
+    let names: Vec<&str> = teams.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["displayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Platform", "Product", "All Company"]);
+    let team = teams.body["value"][0]["id"].as_str().unwrap().to_owned();
+
+    let channels = t.get(&token, &format!("/teams/{team}/channels")).await;
+    assert_faithful("GET", &format!("/teams/{team}/channels"), &channels);
+    let eng = channels.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["displayName"] == "eng")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/teams/{team}/channels/{eng}/messages");
+    let messages = t.get(&token, &format!("{path}?$expand=replies")).await;
+    assert_faithful("GET", &path, &messages);
+    let first = &messages.body["value"][0];
+    assert!(
+        first["body"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("token scanning"),
+        "newest thread first"
+    );
+    assert_eq!(
+        first["mentions"][0]["mentioned"]["user"]["displayName"],
+        "Ada Brennan"
+    );
+    assert_eq!(first["replies"].as_array().unwrap().len(), 1);
+    let older = &messages.body["value"][1];
+    assert_eq!(older["reactions"].as_array().unwrap().len(), 2);
+
+    let root = older["id"].as_str().unwrap();
+    let replies_path = format!("{path}/{root}/replies");
+    let reply = t
+        .post(
+            &token,
+            &replies_path,
+            &json!({"body": {"content": "Runbook looks good."}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_faithful("POST", &replies_path, &reply);
+    assert_eq!(reply.body["replyToId"], root);
+    let replies = t.get(&token, &replies_path).await;
+    assert_faithful("GET", &replies_path, &replies);
+    assert_eq!(replies.body["value"].as_array().unwrap().len(), 3);
+
+    let team_info = t.get(&token, &format!("/teams/{team}")).await;
+    assert_faithful("GET", &format!("/teams/{team}"), &team_info);
+    let members = t.get(&token, &format!("/teams/{team}/members")).await;
+    assert_faithful("GET", &format!("/teams/{team}/members"), &members);
+}
+
+#[tokio::test]
+async fn a_user_cannot_read_a_chat_they_are_not_in() {
+    let t = start().await;
+    let ada = user_token(&t).await;
+    let chat = first_chat(&t, &ada).await;
+    let farid = t.sandbox.info().users[5].upn.clone();
+    let token = t.sign_in(ALL_CHAT_SCOPES, Some(&farid)).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = t.get(&token, &format!("/chats/{chat}/messages")).await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn creating_chats_is_idempotent_for_one_on_one() {
+    let t = start().await;
+    let token = user_token(&t).await;
+    let users = &t.sandbox.info().users;
+    let bind = |id: &str| {
+        json!({"@odata.type": "#microsoft.graph.aadUserConversationMember", "roles": ["owner"],
+        "user@odata.bind": format!("https://graph.microsoft.com/v1.0/users('{id}')")})
+    };
+    let body = json!({"chatType": "oneOnOne", "members": [bind(&users[0].id), bind(&users[7].id)]});
+    let created = t.post(&token, "/chats", &body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    assert_faithful("POST", "/chats", &created);
+    let again = t.post(&token, "/chats", &body).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["id"], created.body["id"]);
+    let group = t
+        .post(&token, "/chats", &json!({"chatType": "group", "topic": "Offsite", "members": [bind(&users[0].id), bind(&users[7].id), bind(&users[8].id)]}))
+        .await;
+    assert_eq!(group.status, StatusCode::CREATED);
+    assert_eq!(group.body["topic"], "Offsite");
+}
+
+#[tokio::test]
+async fn the_control_plane_counts_and_logs_graph_requests() {
+    let t = start().await;
+    let token = user_token(&t).await;
+    let control = |path: &str| format!("{}/_sandbox/{path}", t.sandbox.info().login_url);
+    t.http.post(control("reset-log")).send().await.unwrap();
+    t.get(&token, "/me").await;
+    t.get(&token, "/me/chats").await;
+    let stats: Value = t
+        .http
+        .get(control("stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["graph_requests"], 2);
+    let log: Value = t
+        .http
+        .get(control("requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log["value"][1]["path"], "/v1.0/me/chats");
+    assert_eq!(log["value"][1]["status"], 200);
+
+    let chat = first_chat(&t, &token).await;
+    t.post(
+        &token,
+        &format!("/chats/{chat}/messages"),
+        &json!({"body": {"content": "temporary"}}),
+    )
+    .await;
+    assert_eq!(
+        t.http.post(control("reset")).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let messages = t.get(&token, &format!("/chats/{chat}/messages")).await;
+    assert!(
+        messages.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["body"]["content"] != "temporary")
+    );
+}
+
+#[tokio::test]
+async fn a_data_dir_keeps_the_tenant_and_tokens_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SandboxOptions {
+        data_dir: Some(dir.path().to_owned()),
+        ..SandboxOptions::default()
+    };
+    let t = start_with(options.clone()).await;
+    let token = user_token(&t).await;
+    let chat = first_chat(&t, &token).await;
+    t.post(
+        &token,
+        &format!("/chats/{chat}/messages"),
+        &json!({"body": {"content": "kept"}}),
+    )
+    .await;
+    let secret = t.sandbox.info().confidential_client_secret.clone();
+    t.sandbox.shutdown().await;
+
+    let t = start_with(options).await;
+    assert_eq!(t.sandbox.info().confidential_client_secret, secret);
+    let messages = t.get(&token, &format!("/chats/{chat}/messages")).await;
+    assert_eq!(
+        messages.status,
+        StatusCode::OK,
+        "the old token still verifies"
+    );
+    assert_eq!(messages.body["value"][0]["body"]["content"], "kept");
+}

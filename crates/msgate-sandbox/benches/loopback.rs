@@ -33,7 +33,10 @@ async fn token(http: &reqwest::Client, login: &str) -> String {
         .await
         .unwrap();
     let location = redirect.headers()["location"].to_str().unwrap().to_owned();
-    let code = location.split(['?', '&']).find_map(|p| p.strip_prefix("code=")).unwrap();
+    let code = location
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("code="))
+        .unwrap();
     let tokens: Value = http
         .post(format!("{login}/common/oauth2/v2.0/token"))
         .form(&[
@@ -69,11 +72,17 @@ async fn main() {
         v.sort();
         v
     };
-    println!("start-up (in-process, demo seed, new RSA key): median {:?}", percentile(&starts, 0.5));
+    println!(
+        "start-up (in-process, demo seed, new RSA key): median {:?}",
+        percentile(&starts, 0.5)
+    );
 
     let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
     let info = sandbox.info().clone();
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let token = token(&http, &info.login_url).await;
     let chats: Value = http
         .get(format!("{}/me/chats", info.graph_url))
@@ -100,7 +109,15 @@ async fn main() {
     let mut bytes = 0;
     for _ in 0..2000 {
         let started = Instant::now();
-        let body = http.get(&page_url).bearer_auth(&token).send().await.unwrap().bytes().await.unwrap();
+        let body = http
+            .get(&page_url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         latencies.push(started.elapsed());
         bytes = body.len();
     }
@@ -112,12 +129,16 @@ async fn main() {
         latencies.len()
     );
 
-    for (label, url) in [("GET /me", format!("{}/me", info.graph_url)), ("GET 50 chat messages", page_url.clone())] {
+    for (label, url) in [
+        ("GET /me", format!("{}/me", info.graph_url)),
+        ("GET 50 chat messages", page_url.clone()),
+    ] {
         let done = Arc::new(AtomicU64::new(0));
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut tasks = Vec::new();
         for _ in 0..32 {
-            let (http, url, token, done) = (http.clone(), url.clone(), token.clone(), Arc::clone(&done));
+            let (http, url, token, done) =
+                (http.clone(), url.clone(), token.clone(), Arc::clone(&done));
             tasks.push(tokio::spawn(async move {
                 while Instant::now() < deadline {
                     let response = http.get(&url).bearer_auth(&token).send().await.unwrap();

@@ -9,6 +9,7 @@
 mod clock;
 mod control;
 mod entra;
+mod faults;
 pub mod graph;
 mod ids;
 mod jwt;
@@ -37,6 +38,8 @@ use tokio::task::JoinHandle;
 use crate::state::{AppState, Grants, RequestLog};
 use crate::store::Store;
 
+pub use crate::faults::FaultSpec;
+
 pub use crate::tenant::PUBLIC_CLIENT_ID;
 
 /// Graph refuses bodies over 4 MB outside upload sessions; so does the sandbox.
@@ -60,6 +63,8 @@ pub struct SandboxOptions {
     /// Approve device codes at once, as the default user.
     pub auto_approve: bool,
     pub token_lifetime: Duration,
+    /// Faults injected into Graph requests (none by default).
+    pub faults: FaultSpec,
 }
 
 impl Default for SandboxOptions {
@@ -71,6 +76,7 @@ impl Default for SandboxOptions {
             seed: Seed::Demo,
             auto_approve: false,
             token_lifetime: Duration::from_secs(3600),
+            faults: FaultSpec::default(),
         }
     }
 }
@@ -152,6 +158,7 @@ impl Sandbox {
             auto_approve: options.auto_approve,
             grants: Mutex::new(Grants::default()),
             log: Mutex::new(RequestLog::default()),
+            faults: Mutex::new(faults::Faults::new(options.faults.clone())),
         });
         let users = state
             .users()
@@ -226,6 +233,7 @@ fn app(state: Arc<AppState>) -> Router {
         .route("/_sandbox/stats", get(control::stats))
         .route("/_sandbox/reset-log", post(control::reset_log))
         .route("/_sandbox/reset", post(control::reset))
+        .route("/_sandbox/faults", get(faults::show).post(faults::set))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             control::record,

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::faults::Faults;
 use crate::jwt::Signer;
 use crate::store::Store;
 use crate::tenant::Tenant;
@@ -22,6 +23,7 @@ pub struct AppState {
     pub auto_approve: bool,
     pub grants: Mutex<Grants>,
     pub log: Mutex<RequestLog>,
+    pub faults: Mutex<Faults>,
 }
 
 impl AppState {

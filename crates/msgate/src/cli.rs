@@ -137,7 +137,8 @@ pub enum SandboxCommand {
 const SANDBOX_AFTER_HELP: &str = "\
 Point msgate at it with MSGATE_GRAPH_URL and MSGATE_LOGIN_URL from the printed line.
 Control endpoints for tests: GET /_sandbox/requests, GET /_sandbox/stats,
-POST /_sandbox/reset-log, POST /_sandbox/reset, POST /_sandbox/device/approve.";
+POST /_sandbox/reset-log, POST /_sandbox/reset, POST /_sandbox/device/approve,
+GET|POST /_sandbox/faults (the --faults keys as JSON).";
 
 #[derive(Debug, Args)]
 pub struct SandboxServeArgs {
@@ -164,6 +165,10 @@ pub struct SandboxServeArgs {
     /// Lifetime of issued access tokens, in seconds
     #[arg(long, default_value_t = 3600, value_name = "SECS")]
     pub token_lifetime: u64,
+
+    /// Inject Graph faults, e.g. throttle_rate=0.3,retry_after_s=1,error_rate=0.05,drop_rate=0,latency_ms=0,seed=7
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<msgate_sandbox::FaultSpec>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -7,6 +7,7 @@ pub mod error;
 pub mod odata;
 pub mod request_ids;
 
+mod batch;
 mod body;
 mod chats;
 mod messages;
@@ -59,6 +60,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             "/teams/{id}/channels/{id_1}/messages/{id_2}/replies",
             get(messages::list_replies).post(messages::post_reply),
         )
+        .route("/$batch", post(batch::batch))
         .route("/me/chats", get(chats::list))
         .route("/chats", post(chats::create))
         .route("/chats/{id}", get(chats::get))
@@ -68,7 +70,11 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             get(messages::list_chat).post(messages::post_chat),
         )
         .route("/chats/{id}/messages/{id_1}", get(messages::get_chat))
-        .route_layer(middleware::from_fn_with_state(state, authorize))
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            authorize,
+        ))
+        .layer(middleware::from_fn_with_state(state, crate::faults::inject))
         .fallback(unknown_segment)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new().nest(PREFIX, routes)

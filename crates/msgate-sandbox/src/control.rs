@@ -40,7 +40,7 @@ pub async fn reset_log(State(state): State<Arc<AppState>>) -> StatusCode {
 pub async fn reset(State(state): State<Arc<AppState>>) -> Response {
     let result = async {
         state.store.clear().await?;
-        seed::demo(&state.store, &state.tenant).await
+        seed::demo(&state.store, &state.tenant, &state.graph_url()).await
     }
     .await;
     match result {

@@ -44,6 +44,13 @@ pub fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// A hosted content id: opaque base64, as Graph's are.
+pub fn hosted_content_id() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .encode(format!("id=x_0-wus-d1-{},type=1", random_token(12)))
+}
+
 /// A group chat or meeting thread id: `19:<hex>@thread.v2`.
 pub fn chat_thread_id(name: &str) -> String {
     format!("19:{}@thread.v2", stable_guid(name).replace('-', ""))

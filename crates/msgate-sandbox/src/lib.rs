@@ -132,10 +132,6 @@ impl Sandbox {
             }
         };
         let tenant = tenant::Tenant::new(secret);
-        if options.seed == Seed::Demo && store.is_empty().await? {
-            seed::demo(&store, &tenant).await?;
-        }
-
         let address = SocketAddr::new(options.bind, options.port);
         let listener = TcpListener::bind(address).await.map_err(|e| {
             Error::new(
@@ -148,6 +144,9 @@ impl Sandbox {
             .local_addr()
             .map_err(|e| Error::io("cannot read the sandbox's address", &e))?;
         let base_url = format!("http://{}", display_host(local));
+        if options.seed == Seed::Demo && store.is_empty().await? {
+            seed::demo(&store, &tenant, &format!("{base_url}{}", graph::PREFIX)).await?;
+        }
 
         let state = Arc::new(AppState {
             store,

@@ -34,6 +34,62 @@ struct Entry {
     application: Option<Vec<String>>,
 }
 
+/// Operations the reference leaves out or gets wrong, from each operation's Graph documentation
+/// page: (operation, delegated, application). `None` means the scheme is not supported.
+type Override = (
+    &'static str,
+    Option<&'static [&'static str]>,
+    Option<&'static [&'static str]>,
+);
+const OVERRIDES: &[Override] = &[
+    // https://learn.microsoft.com/graph/api/chatmessage-update: senders edit with delegated rights.
+    (
+        "PATCH /teams/{id}/channels/{id_1}/messages/{id_2}",
+        Some(&["ChannelMessage.ReadWrite", "Group.ReadWrite.All"]),
+        Some(&[
+            "ChannelMessage.UpdatePolicyViolation.All",
+            "Teamwork.Migrate.All",
+        ]),
+    ),
+    // https://learn.microsoft.com/graph/api/chatmessage-delta
+    (
+        "GET /chats/{id}/messages/delta",
+        Some(&["Chat.Read", "Chat.ReadWrite"]),
+        Some(&["Chat.Read.All", "Chat.ReadWrite.All"]),
+    ),
+    // https://learn.microsoft.com/graph/api/chatmessagehostedcontent-get
+    (
+        "GET /chats/{id}/messages/{id_1}/hostedContents/{id_2}/$value",
+        Some(&[
+            "Chat.Read",
+            "Chat.ReadWrite",
+            "Group.Read.All",
+            "Group.ReadWrite.All",
+        ]),
+        Some(&[
+            "ChatMessage.Read.Chat",
+            "Chat.Read.All",
+            "Chat.ReadWrite.All",
+        ]),
+    ),
+    (
+        "GET /teams/{id}/channels/{id_1}/messages/{id_2}/hostedContents/{id_3}/$value",
+        Some(&[
+            "ChannelMessage.Read.All",
+            "Group.Read.All",
+            "Group.ReadWrite.All",
+        ]),
+        Some(&[
+            "ChannelMessage.Read.Group",
+            "ChannelMessage.Read.All",
+            "Group.Read.All",
+        ]),
+    ),
+];
+
+/// Operations with no permission of their own: `$batch` authorizes each item on its own.
+const AUTHORIZED_PER_ITEM: &[&str] = &["POST /$batch"];
+
 static TABLE: LazyLock<HashMap<String, Entry>> = LazyLock::new(|| {
     let parsed: Value = serde_json::from_str(REFERENCE).unwrap_or(Value::Null);
     let scheme = |v: &Value| -> Option<Vec<String>> {
@@ -50,7 +106,8 @@ static TABLE: LazyLock<HashMap<String, Entry>> = LazyLock::new(|| {
             .collect();
         Some(names)
     };
-    parsed
+    let owned = |names: Option<&[&str]>| names.map(|n| n.iter().map(|s| (*s).to_owned()).collect());
+    let mut table: HashMap<String, Entry> = parsed
         .as_object()
         .map(|ops| {
             ops.iter()
@@ -64,11 +121,19 @@ static TABLE: LazyLock<HashMap<String, Entry>> = LazyLock::new(|| {
                 })
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    for (operation, delegated, application) in OVERRIDES {
+        let entry = Entry {
+            delegated: owned(*delegated),
+            application: owned(*application),
+        };
+        table.insert((*operation).to_owned(), entry);
+    }
+    table
 });
 
 /// The permissions named for `operation` (`"GET /me"`) under `scheme`, least privileged first;
-/// `None` when the reference has no entry for it (its notes explain how Graph authorizes it).
+/// `None` when there is no entry for it.
 pub fn listed(operation: &str, scheme: Scheme) -> Option<Option<&'static [String]>> {
     let entry = TABLE.get(operation)?;
     Some(match scheme {
@@ -93,10 +158,14 @@ pub fn accepted(permission: &str) -> Vec<String> {
     forms
 }
 
-/// Decide whether a token holding `granted` may call `operation`.
+/// Decide whether a token holding `granted` may call `operation`. An operation nobody wrote a
+/// permission down for is refused: the sandbox fails closed, like the product.
 pub fn decide(operation: &str, scheme: Scheme, granted: &BTreeSet<String>) -> Decision {
+    if AUTHORIZED_PER_ITEM.contains(&operation) {
+        return Decision::Allow;
+    }
     match listed(operation, scheme) {
-        None => Decision::Allow,
+        None => Decision::Unsupported,
         Some(None) => Decision::Unsupported,
         Some(Some(needed)) => {
             if needed
@@ -171,6 +240,27 @@ mod tests {
             panic!("expected a denial");
         };
         assert!(needed.iter().any(|p| p == "Chat.Read"), "{needed:?}");
+    }
+
+    #[test]
+    fn unknown_operations_fail_closed_and_overrides_apply() {
+        let everything = all_known(Scheme::Delegated);
+        assert_eq!(
+            decide("GET /not/an/operation", Scheme::Delegated, &everything),
+            Decision::Unsupported
+        );
+        assert_eq!(
+            decide("POST /$batch", Scheme::Delegated, &set(&[])),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(
+                "PATCH /teams/{id}/channels/{id_1}/messages/{id_2}",
+                Scheme::Delegated,
+                &set(&["ChannelMessage.ReadWrite"])
+            ),
+            Decision::Allow
+        );
     }
 
     #[test]

@@ -139,7 +139,7 @@ fn activity_for(availability: &str) -> &'static str {
     }
 }
 
-pub async fn demo(store: &Store, tenant: &Tenant) -> msgate_core::Result<()> {
+pub async fn demo(store: &Store, tenant: &Tenant, graph_url: &str) -> msgate_core::Result<()> {
     let mut users = Vec::new();
     for (nick, given, surname, title, department, manager, availability) in PEOPLE {
         let id = user_id(nick);
@@ -187,6 +187,7 @@ pub async fn demo(store: &Store, tenant: &Tenant) -> msgate_core::Result<()> {
     };
 
     seed_teams(store, tenant, &person).await?;
+    seed_inline_image(store, &person, graph_url).await?;
     seed_chats(store, tenant, &person).await?;
     Ok(())
 }
@@ -398,6 +399,68 @@ async fn seed_teams<'p>(
         }
     }
     Ok(())
+}
+
+/// A 2×2 PNG in Larkspur blue, the inline image of the design channel's mock-up thread.
+const MOCKUP_PNG: [u8; 73] = [
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 2, 0, 0, 0, 2, 8, 2, 0,
+    0, 0, 253, 212, 154, 115, 0, 0, 0, 16, 73, 68, 65, 84, 120, 156, 99, 208, 206, 217, 0, 68, 12,
+    16, 10, 0, 33, 190, 5, 29, 166, 36, 222, 177, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+
+async fn seed_inline_image<'p>(
+    store: &Store,
+    person: &impl Fn(&str) -> Person<'p>,
+    graph_url: &str,
+) -> msgate_core::Result<()> {
+    use base64::Engine;
+    let team = ids::stable_guid("team:Product");
+    let channel = ids::channel_id("Product/design");
+    let at = clock::minutes_before_now(60 * 7);
+    let message_id = at.as_millisecond().to_string();
+    let content_id = base64::engine::general_purpose::STANDARD
+        .encode(format!("id=x_0-wus-d1-seed-mockup,type=1,url={message_id}"));
+    let url = format!(
+        "{graph_url}/teams/{team}/channels/{channel}/messages/{message_id}/hostedContents/{content_id}/$value"
+    );
+    let html = format!(
+        "<p>New onboarding mock-up, step two:</p><p><img src=\"{url}\" alt=\"onboarding mock-up\" style=\"width:240px\"></p>"
+    );
+    let place = Place::Channel {
+        team_id: &team,
+        channel_id: &channel,
+        reply_to: None,
+    };
+    let message = model::message(
+        &place,
+        NewMessage {
+            id: &message_id,
+            created: &clock::format_millis(at),
+            from: model::from_user(&person("chloe.martin")),
+            body: json!({"contentType": "html", "content": html}),
+            mentions: json!([]),
+            attachments: json!([]),
+            reactions: json!([]),
+            importance: "normal",
+            subject: Some("Onboarding mock-up"),
+        },
+        "https://teams.example.invalid",
+    );
+    let parent = format!("{team}/{channel}");
+    store.put("message", &parent, &message_id, &message).await?;
+    let content = json!({
+        "id": content_id,
+        "contentBytes": base64::engine::general_purpose::STANDARD.encode(MOCKUP_PNG),
+        "contentType": "image/png",
+    });
+    store
+        .put(
+            "hostedContent",
+            &format!("{parent}/{message_id}"),
+            &content_id,
+            &content,
+        )
+        .await
 }
 
 async fn seed_chats<'p>(

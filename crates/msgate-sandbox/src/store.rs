@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS entities (
     parent TEXT NOT NULL,
     id TEXT NOT NULL,
     seq INTEGER NOT NULL,
+    version INTEGER NOT NULL,
     body TEXT NOT NULL,
     PRIMARY KEY (kind, parent, id)
 );
@@ -29,6 +30,7 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 #[derive(Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Orders documents on insertion and, as each document's version, on every change.
     next_seq: AtomicI64,
 }
 
@@ -65,10 +67,11 @@ impl Store {
             .execute(&pool)
             .await
             .map_err(db_error)?;
-        let max: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM entities")
-            .fetch_one(&pool)
-            .await
-            .map_err(db_error)?;
+        let max: Option<i64> =
+            sqlx::query_scalar("SELECT max(max(seq), max(version)) FROM entities")
+                .fetch_one(&pool)
+                .await
+                .map_err(db_error)?;
         Ok(Store {
             pool,
             next_seq: AtomicI64::new(max.unwrap_or(0) + 1),
@@ -102,16 +105,18 @@ impl Store {
         row.map(|r| parse(&r.get::<String, _>(0))).transpose()
     }
 
-    /// Insert or replace; a replaced document keeps its place in the order.
+    /// Insert or replace; a replaced document keeps its place in the order and gets a new
+    /// version, which is what delta queries follow.
     pub async fn put(&self, kind: &str, parent: &str, id: &str, body: &Value) -> Result<()> {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         sqlx::query(
-            "INSERT INTO entities (kind, parent, id, seq, body) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (kind, parent, id) DO UPDATE SET body = excluded.body",
+            "INSERT INTO entities (kind, parent, id, seq, version, body) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (kind, parent, id) DO UPDATE SET body = excluded.body, version = excluded.version",
         )
         .bind(kind)
         .bind(parent)
         .bind(id)
+        .bind(seq)
         .bind(seq)
         .bind(body.to_string())
         .execute(&self.pool)
@@ -141,6 +146,30 @@ impl Store {
                 .await
                 .map_err(db_error)?;
         rows.iter().map(|r| parse(&r.get::<String, _>(0))).collect()
+    }
+
+    /// Documents changed after `version`, oldest change first, and the newest version seen.
+    pub async fn changed_since(
+        &self,
+        kind: &str,
+        parent: &str,
+        version: i64,
+    ) -> Result<(Vec<Value>, i64)> {
+        let rows = sqlx::query(
+            "SELECT body, version FROM entities WHERE kind = ? AND parent = ? AND version > ? ORDER BY version",
+        )
+        .bind(kind)
+        .bind(parent)
+        .bind(version)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let newest = rows.last().map(|r| r.get::<i64, _>(1)).unwrap_or(version);
+        let docs = rows
+            .iter()
+            .map(|r| parse(&r.get::<String, _>(0)))
+            .collect::<Result<_>>()?;
+        Ok((docs, newest))
     }
 
     pub async fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>> {

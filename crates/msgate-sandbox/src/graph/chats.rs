@@ -1,5 +1,5 @@
 //! Chats: the signed-in user's chats (with `$expand=members,lastMessagePreview`), one chat,
-//! its members, and creating one-on-one and group chats.
+//! renaming, members, read markers, and creating one-on-one and group chats.
 
 use std::sync::Arc;
 
@@ -79,6 +79,7 @@ pub async fn list(
         let id = chat["id"].as_str().unwrap_or_default().to_owned();
         let members = state.store.list("chatMember", &id).await?;
         if members.iter().any(|m| m["userId"] == me) {
+            let chat = with_viewpoint(&state, chat, &caller).await?;
             chats.push(with_expansions(&state, chat, &query).await?);
         }
     }
@@ -98,6 +99,7 @@ pub async fn get(
 ) -> GraphResult<Json<Value>> {
     let query = Query::parse(raw.as_deref())?;
     let chat = require_chat_access(&state, &caller, &chat_id).await?;
+    let chat = with_viewpoint(&state, chat, &caller).await?;
     let chat = with_expansions(&state, chat, &query).await?;
     Ok(entity(&state, &query, &chat, "chats/$entity"))
 }
@@ -131,18 +133,7 @@ pub async fn create(
         .ok_or_else(|| GraphError::bad_request("Required property 'members' is missing."))?;
     let mut people = Vec::new();
     for member in bound {
-        let bind = member["user@odata.bind"]
-            .as_str()
-            .ok_or_else(|| GraphError::bad_request("Each member needs 'user@odata.bind'."))?;
-        let key = bind
-            .trim_end_matches(['\'', ')'])
-            .rsplit(['/', '\''])
-            .next()
-            .unwrap_or_default();
-        let user = state
-            .find_user(key)
-            .await?
-            .ok_or_else(|| GraphError::not_found(format!("User '{key}' was not found.")))?;
+        let user = bound_user(&state, member).await?;
         let owner = member["roles"]
             .as_array()
             .is_some_and(|r| r.iter().any(|x| x == "owner"));
@@ -217,4 +208,161 @@ pub async fn create(
     }
     let body = entity(&state, &Query::default(), &chat, "chats/$entity");
     Ok((StatusCode::CREATED, body))
+}
+
+/// `PATCH /chats/{id}` renames a group chat; Graph answers 200 with the chat
+/// (https://learn.microsoft.com/graph/api/chat-patch).
+pub async fn rename(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(chat_id): Path<String>,
+    GraphJson(body): GraphJson,
+) -> GraphResult<Json<Value>> {
+    let mut chat = require_chat_access(&state, &caller, &chat_id).await?;
+    if let Some(topic) = body.get("topic") {
+        let topic = topic
+            .as_str()
+            .ok_or_else(|| GraphError::bad_request("'topic' must be a string."))?;
+        if chat["chatType"] != "group" {
+            return Err(GraphError::bad_request(
+                "The topic can be set only for group chats.",
+            ));
+        }
+        if topic.contains(':') || topic.chars().count() > 250 {
+            return Err(GraphError::bad_request(
+                "The topic must be at most 250 characters and must not contain ':'.",
+            ));
+        }
+        chat["topic"] = json!(topic);
+        chat["lastUpdatedDateTime"] = json!(clock::now());
+        state.store.put("chat", "", &chat_id, &chat).await?;
+    }
+    let chat = with_viewpoint(&state, chat, &caller).await?;
+    Ok(entity(&state, &Query::default(), &chat, "chats/$entity"))
+}
+
+/// The user named by a `user@odata.bind` URL (`…/users('id')` or `…/users/id`).
+pub(super) async fn bound_user(state: &AppState, member: &Value) -> GraphResult<Value> {
+    let bind = member["user@odata.bind"]
+        .as_str()
+        .ok_or_else(|| GraphError::bad_request("Each member needs 'user@odata.bind'."))?;
+    let key = bind
+        .trim_end_matches(['\'', ')'])
+        .rsplit(['/', '\''])
+        .next()
+        .unwrap_or_default();
+    state
+        .find_user(key)
+        .await?
+        .ok_or_else(|| GraphError::not_found(format!("User '{key}' was not found.")))
+}
+
+pub async fn add_member(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(chat_id): Path<String>,
+    GraphJson(body): GraphJson,
+) -> GraphResult<(StatusCode, Json<Value>)> {
+    let chat = require_chat_access(&state, &caller, &chat_id).await?;
+    if chat["chatType"] != "group" {
+        return Err(GraphError::bad_request(
+            "Members can be added only to group chats.",
+        ));
+    }
+    let user = bound_user(&state, &body).await?;
+    let owner = body["roles"]
+        .as_array()
+        .is_some_and(|r| r.iter().any(|x| x == "owner"));
+    let member = model::member(&chat_id, &Person::of(&user), &state.tenant.id, owner);
+    let id = member["id"].as_str().unwrap_or_default().to_owned();
+    state
+        .store
+        .put("chatMember", &chat_id, &id, &member)
+        .await?;
+    let context = format!("chats('{chat_id}')/members/$entity");
+    Ok((
+        StatusCode::CREATED,
+        entity(&state, &Query::default(), &member, &context),
+    ))
+}
+
+pub async fn remove_member(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((chat_id, membership_id)): Path<(String, String)>,
+) -> GraphResult<StatusCode> {
+    require_chat_access(&state, &caller, &chat_id).await?;
+    if state
+        .store
+        .delete("chatMember", &chat_id, &membership_id)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(GraphError::item_not_found("Member", &membership_id))
+    }
+}
+
+/// The caller's own read marker on a chat, kept per user.
+pub(super) async fn with_viewpoint(
+    state: &AppState,
+    mut chat: Value,
+    caller: &Caller,
+) -> GraphResult<Value> {
+    if let Some(me) = &caller.user_id {
+        let id = chat["id"].as_str().unwrap_or_default().to_owned();
+        if let Some(viewpoint) = state.store.get("viewpoint", &id, me).await? {
+            chat["viewpoint"] = viewpoint;
+        }
+    }
+    Ok(chat)
+}
+
+async fn set_read_marker(
+    state: &AppState,
+    caller: &Caller,
+    chat_id: &str,
+    body: &Value,
+    read_at: String,
+) -> GraphResult<StatusCode> {
+    require_chat_access(state, caller, chat_id).await?;
+    let me = caller.me()?;
+    if body["user"]["id"].as_str() != Some(me) {
+        return Err(GraphError::bad_request(
+            "'user.id' must be the signed-in user.",
+        ));
+    }
+    let viewpoint = json!({"isHidden": false, "lastMessageReadDateTime": read_at});
+    state
+        .store
+        .put("viewpoint", chat_id, me, &viewpoint)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn mark_read(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(chat_id): Path<String>,
+    GraphJson(body): GraphJson,
+) -> GraphResult<StatusCode> {
+    set_read_marker(&state, &caller, &chat_id, &body, clock::now()).await
+}
+
+pub async fn mark_unread(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(chat_id): Path<String>,
+    GraphJson(body): GraphJson,
+) -> GraphResult<StatusCode> {
+    let read_at = match body.get("lastMessageReadDateTime").and_then(Value::as_str) {
+        Some(at) if clock::parse(at).is_some() => at.to_owned(),
+        Some(at) => {
+            return Err(GraphError::bad_request(format!(
+                "'{at}' is not a date-time."
+            )));
+        }
+        None => clock::minutes_ago(60 * 24 * 365),
+    };
+    set_read_marker(&state, &caller, &chat_id, &body, read_at).await
 }

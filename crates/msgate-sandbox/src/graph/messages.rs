@@ -13,7 +13,7 @@ use super::body::GraphJson;
 use super::chats::require_chat_access;
 use super::error::{GraphError, GraphResult};
 use super::odata::Query;
-use super::teams::{channel_or_404, require_team_access};
+use super::teams::{channel_or_404, require_active, require_team_access};
 use super::{Caller, collection, entity};
 use crate::clock;
 use crate::model::{self, NewMessage, Person, Place};
@@ -34,13 +34,13 @@ pub fn new_message_id() -> String {
     }
 }
 
-const MESSAGE_PAGE: (usize, usize) = (20, 50);
+pub(super) const MESSAGE_PAGE: (usize, usize) = (20, 50);
 
-fn channel_parent(team_id: &str, channel_id: &str) -> String {
+pub(super) fn channel_parent(team_id: &str, channel_id: &str) -> String {
     format!("{team_id}/{channel_id}")
 }
 
-fn reply_parent(team_id: &str, channel_id: &str, message_id: &str) -> String {
+pub(super) fn reply_parent(team_id: &str, channel_id: &str, message_id: &str) -> String {
     format!("{team_id}/{channel_id}/{message_id}")
 }
 
@@ -154,7 +154,7 @@ pub async fn post_channel(
     Path((team_id, channel_id)): Path<(String, String)>,
     GraphJson(body): GraphJson,
 ) -> GraphResult<(StatusCode, Json<Value>)> {
-    require_team_access(&state, &caller, &team_id).await?;
+    require_active(&require_team_access(&state, &caller, &team_id).await?)?;
     channel_or_404(&state, &team_id, &channel_id).await?;
     let place = Place::Channel {
         team_id: &team_id,
@@ -205,6 +205,7 @@ pub async fn post_reply(
     Path((team_id, channel_id, message_id)): Path<(String, String, String)>,
     GraphJson(body): GraphJson,
 ) -> GraphResult<(StatusCode, Json<Value>)> {
+    require_active(&require_team_access(&state, &caller, &team_id).await?)?;
     root_message(&state, &caller, &team_id, &channel_id, &message_id).await?;
     let place = Place::Channel {
         team_id: &team_id,
@@ -245,6 +246,77 @@ async fn root_message(
         .get("message", &channel_parent(team_id, channel_id), message_id)
         .await?
         .ok_or_else(|| GraphError::item_not_found("Message", message_id))
+}
+
+/// Where a message's hosted contents live, and the URL path that serves their bytes.
+fn hosted_home(place: &Place<'_>, message_id: &str) -> (String, String) {
+    match place {
+        Place::Chat(chat) => (
+            format!("{chat}/{message_id}"),
+            format!("/chats/{chat}/messages/{message_id}/hostedContents"),
+        ),
+        Place::Channel {
+            team_id,
+            channel_id,
+            reply_to,
+        } => {
+            let parent = match reply_to {
+                Some(root) => reply_parent(team_id, channel_id, root),
+                None => channel_parent(team_id, channel_id),
+            };
+            (
+                format!("{parent}/{message_id}"),
+                format!(
+                    "/teams/{team_id}/channels/{channel_id}/messages/{message_id}/hostedContents"
+                ),
+            )
+        }
+    }
+}
+
+/// Store the inline images sent with a message (`hostedContents` with temporary ids) and point
+/// the body's `../hostedContents/{temporaryId}/$value` references at where they now live.
+async fn store_hosted_contents(
+    state: &AppState,
+    place: &Place<'_>,
+    message_id: &str,
+    body: &Value,
+    content: &str,
+) -> GraphResult<String> {
+    let Some(items) = body["hostedContents"].as_array() else {
+        return Ok(content.to_owned());
+    };
+    let (parent, url_path) = hosted_home(place, message_id);
+    let mut content = content.to_owned();
+    for item in items {
+        let temporary = item["@microsoft.graph.temporaryId"]
+            .as_str()
+            .ok_or_else(|| {
+                GraphError::bad_request("Each hosted content needs '@microsoft.graph.temporaryId'.")
+            })?;
+        let bytes = item["contentBytes"].as_str().unwrap_or_default();
+        if base64::Engine::decode(&base64::engine::general_purpose::STANDARD, bytes).is_err()
+            || bytes.is_empty()
+        {
+            return Err(GraphError::bad_request(format!(
+                "Hosted content '{temporary}' needs base64 'contentBytes'."
+            )));
+        }
+        let content_type = item["contentType"].as_str().unwrap_or_default();
+        if !content_type.starts_with("image/") {
+            return Err(GraphError::bad_request(format!(
+                "Hosted content '{temporary}' must be an image, not '{content_type}'."
+            )));
+        }
+        let id = crate::ids::hosted_content_id();
+        let doc = json!({"id": id, "contentBytes": bytes, "contentType": content_type});
+        state.store.put("hostedContent", &parent, &id, &doc).await?;
+        content = content.replace(
+            &format!("../hostedContents/{temporary}/$value"),
+            &format!("{}{url_path}/{id}/$value", state.graph_url()),
+        );
+    }
+    Ok(content)
 }
 
 /// A new message from the request body, sent by the caller.
@@ -293,6 +365,7 @@ async fn compose(
         }
     };
     let id = new_message_id();
+    let content = store_hosted_contents(state, place, &id, body, content).await?;
     let now = clock::now();
     let message = model::message(
         place,

@@ -10,6 +10,7 @@ pub mod request_ids;
 mod batch;
 mod body;
 mod chats;
+mod message_actions;
 mod messages;
 mod teams;
 mod users;
@@ -22,7 +23,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde_json::Value;
 
 use self::error::GraphError;
@@ -34,6 +35,7 @@ pub const PREFIX: &str = "/v1.0";
 
 pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
     let routes = Router::new()
+        .route("/$batch", post(batch::batch))
         .route("/me", get(users::me))
         .route("/users", get(users::list))
         .route("/users/{id}", get(users::get))
@@ -44,32 +46,136 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             post(users::presences_by_user_id),
         )
         .route("/me/joinedTeams", get(teams::joined))
-        .route("/teams/{id}", get(teams::get))
-        .route("/teams/{id}/members", get(teams::members))
-        .route("/teams/{id}/channels", get(teams::channels))
-        .route("/teams/{id}/channels/{id_1}", get(teams::channel))
+        .route(
+            "/teams/{id}",
+            get(teams::get).patch(teams::update).delete(teams::delete),
+        )
+        .route("/teams/{id}/archive", post(teams::archive))
+        .route("/teams/{id}/unarchive", post(teams::unarchive))
+        .route(
+            "/teams/{id}/members",
+            get(teams::members).post(teams::add_member),
+        )
+        .route("/teams/{id}/members/{id_1}", delete(teams::remove_member))
+        .route(
+            "/teams/{id}/channels",
+            get(teams::channels).post(teams::create_channel),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}",
+            get(teams::channel)
+                .patch(teams::update_channel)
+                .delete(teams::delete_channel),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/members",
+            get(teams::channel_members),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/filesFolder",
+            get(teams::files_folder),
+        )
         .route(
             "/teams/{id}/channels/{id_1}/messages",
             get(messages::list_channel).post(messages::post_channel),
         )
         .route(
+            "/teams/{id}/channels/{id_1}/messages/delta",
+            get(message_actions::delta_channel),
+        )
+        .route(
             "/teams/{id}/channels/{id_1}/messages/{id_2}",
-            get(messages::get_channel),
+            get(messages::get_channel).patch(message_actions::edit_channel),
         )
         .route(
             "/teams/{id}/channels/{id_1}/messages/{id_2}/replies",
             get(messages::list_replies).post(messages::post_reply),
         )
-        .route("/$batch", post(batch::batch))
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/softDelete",
+            post(message_actions::soft_delete_channel),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/undoSoftDelete",
+            post(message_actions::undo_channel),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/setReaction",
+            post(message_actions::set_reaction_channel),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/unsetReaction",
+            post(message_actions::unset_reaction_channel),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/hostedContents",
+            get(message_actions::hosted_contents_channel),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/hostedContents/{id_3}/$value",
+            get(message_actions::hosted_value_channel),
+        )
         .route("/me/chats", get(chats::list))
         .route("/chats", post(chats::create))
-        .route("/chats/{id}", get(chats::get))
-        .route("/chats/{id}/members", get(chats::members))
+        .route("/chats/{id}", get(chats::get).patch(chats::rename))
+        .route(
+            "/chats/{id}/members",
+            get(chats::members).post(chats::add_member),
+        )
+        .route("/chats/{id}/members/{id_1}", delete(chats::remove_member))
+        .route("/chats/{id}/markChatReadForUser", post(chats::mark_read))
+        .route(
+            "/chats/{id}/markChatUnreadForUser",
+            post(chats::mark_unread),
+        )
+        .route(
+            "/chats/{id}/pinnedMessages",
+            get(message_actions::pinned).post(message_actions::pin),
+        )
+        .route(
+            "/chats/{id}/pinnedMessages/{id_1}",
+            delete(message_actions::unpin),
+        )
         .route(
             "/chats/{id}/messages",
             get(messages::list_chat).post(messages::post_chat),
         )
-        .route("/chats/{id}/messages/{id_1}", get(messages::get_chat))
+        .route(
+            "/chats/{id}/messages/delta",
+            get(message_actions::delta_chat),
+        )
+        .route(
+            "/chats/{id}/messages/{id_1}",
+            get(messages::get_chat).patch(message_actions::edit_chat),
+        )
+        .route(
+            "/chats/{id}/messages/{id_1}/softDelete",
+            post(message_actions::soft_delete_chat),
+        )
+        .route(
+            "/chats/{id}/messages/{id_1}/undoSoftDelete",
+            post(message_actions::undo_chat),
+        )
+        .route(
+            "/chats/{id}/messages/{id_1}/setReaction",
+            post(message_actions::set_reaction_chat),
+        )
+        .route(
+            "/chats/{id}/messages/{id_1}/unsetReaction",
+            post(message_actions::unset_reaction_chat),
+        )
+        .route(
+            "/chats/{id}/messages/{id_1}/hostedContents",
+            get(message_actions::hosted_contents_chat),
+        )
+        .route(
+            "/chats/{id}/messages/{id_1}/hostedContents/{id_2}",
+            get(message_actions::hosted_content_chat),
+        )
+        .route(
+            "/chats/{id}/messages/{id_1}/hostedContents/{id_2}/$value",
+            get(message_actions::hosted_value_chat),
+        )
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             authorize,

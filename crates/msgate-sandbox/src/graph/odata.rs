@@ -22,6 +22,8 @@ pub struct Query {
     pub expand: Vec<String>,
     pub count: bool,
     pub search: Option<String>,
+    /// The store version a delta query resumes from (`$deltatoken`).
+    pub delta_version: Option<i64>,
     /// Options that are not OData's (kept in nextLinks).
     pub other: Vec<(String, String)>,
 }
@@ -48,6 +50,7 @@ impl Query {
                     })?;
                 }
                 "$skiptoken" => query.skip = decode_skiptoken(&value)?,
+                "$deltatoken" => query.delta_version = Some(decode_deltatoken(&value)?),
                 "$select" => query.select = Some(split_list(&value)),
                 "$expand" => query.expand = split_list(&value),
                 "$count" => query.count = value == "true",
@@ -180,6 +183,9 @@ impl Query {
         if self.count {
             params.push(("$count".into(), "true".into()));
         }
+        if let Some(version) = self.delta_version {
+            params.push(("$deltatoken".into(), encode_deltatoken(version)));
+        }
         params.extend(self.other.iter().cloned());
         params.push(("$top".into(), top.to_string()));
         params.push(("$skiptoken".into(), encode_skiptoken(next)));
@@ -189,6 +195,49 @@ impl Query {
             .collect();
         format!("{self_url}?{}", query.join("&"))
     }
+}
+
+/// A page of a delta query: like [`Query::collection`], and the last page carries an
+/// `@odata.deltaLink` that resumes after `newest_version`.
+impl Query {
+    pub fn delta(
+        &self,
+        items: Vec<Value>,
+        page: Page<'_>,
+        newest_version: i64,
+    ) -> GraphResult<Value> {
+        let mut body = self.collection(items, page)?;
+        if body.get("@odata.nextLink").is_none() {
+            body["@odata.deltaLink"] = json!(format!(
+                "{}?$deltatoken={}",
+                page.self_url,
+                encode_deltatoken(newest_version)
+            ));
+        }
+        Ok(body)
+    }
+}
+
+fn encode_deltatoken(version: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("sandbox-version:{version}"))
+}
+
+fn decode_deltatoken(token: &str) -> GraphResult<i64> {
+    URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| {
+            s.strip_prefix("sandbox-version:")
+                .and_then(|n| n.parse().ok())
+        })
+        .ok_or_else(|| {
+            GraphError::new(
+                axum::http::StatusCode::GONE,
+                "SyncStateNotFound",
+                "The sync state generation is not found. Start over without a delta token.",
+            )
+        })
 }
 
 /// How a collection pages: its defaults and where its nextLink points.

@@ -1,14 +1,20 @@
-//! Teams and channels: joined teams, a team, its members, its channels.
+//! Teams and channels: joined teams, a team and its settings, archiving, members, channels and
+//! their files folder.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::body::GraphJson;
 use super::error::{GraphError, GraphResult};
 use super::odata::Query;
 use super::{Caller, collection, entity};
+use crate::clock;
+use crate::model::{self, Person};
 use crate::state::AppState;
 
 pub(super) async fn team_or_404(state: &AppState, team_id: &str) -> GraphResult<Value> {
@@ -138,4 +144,279 @@ pub async fn channel(
     let channel = channel_or_404(&state, &team_id, &channel_id).await?;
     let context = format!("teams('{team_id}')/channels/$entity");
     Ok(entity(&state, &query, &channel, &context))
+}
+
+/// `PATCH /teams/{id}`: display name, description and settings; 204.
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(team_id): Path<String>,
+    GraphJson(body): GraphJson,
+) -> GraphResult<StatusCode> {
+    let mut team = require_team_access(&state, &caller, &team_id).await?;
+    for field in ["displayName", "description", "visibility", "classification"] {
+        if let Some(value) = body.get(field) {
+            team[field] = value.clone();
+        }
+    }
+    state.store.put("team", "", &team_id, &team).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /teams/{id}` deletes the team's group, its channels and messages; 204.
+pub async fn delete(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(team_id): Path<String>,
+) -> GraphResult<StatusCode> {
+    require_team_access(&state, &caller, &team_id).await?;
+    for channel in state.store.list("channel", &team_id).await? {
+        let channel_id = channel["id"].as_str().unwrap_or_default().to_owned();
+        state.store.delete("channel", &team_id, &channel_id).await?;
+    }
+    for member in state.store.list("teamMember", &team_id).await? {
+        let id = member["id"].as_str().unwrap_or_default().to_owned();
+        state.store.delete("teamMember", &team_id, &id).await?;
+    }
+    state.store.delete("team", "", &team_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Archiving is asynchronous in Graph: 202 Accepted with a `Location` of the operation
+/// (https://learn.microsoft.com/graph/api/team-archive). The sandbox finishes at once.
+async fn set_archived(
+    state: &AppState,
+    caller: &Caller,
+    team_id: &str,
+    archived: bool,
+) -> GraphResult<Response> {
+    let mut team = require_team_access(state, caller, team_id).await?;
+    team["isArchived"] = json!(archived);
+    state.store.put("team", "", team_id, &team).await?;
+    let operation = crate::ids::random_guid();
+    let location = format!("/teams('{team_id}')/operations('{operation}')");
+    Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)]).into_response())
+}
+
+pub async fn archive(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(team_id): Path<String>,
+) -> GraphResult<Response> {
+    set_archived(&state, &caller, &team_id, true).await
+}
+
+pub async fn unarchive(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(team_id): Path<String>,
+) -> GraphResult<Response> {
+    set_archived(&state, &caller, &team_id, false).await
+}
+
+/// An archived team is read-only, as in Teams.
+pub(super) fn require_active(team: &Value) -> GraphResult<()> {
+    if team["isArchived"] == true {
+        Err(GraphError::forbidden(
+            "Forbidden: the team is archived and read-only.",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+pub async fn add_member(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(team_id): Path<String>,
+    GraphJson(body): GraphJson,
+) -> GraphResult<(StatusCode, Json<Value>)> {
+    let team = require_team_access(&state, &caller, &team_id).await?;
+    require_active(&team)?;
+    let user = super::chats::bound_user(&state, &body).await?;
+    let owner = body["roles"]
+        .as_array()
+        .is_some_and(|r| r.iter().any(|x| x == "owner"));
+    let member = model::member(&team_id, &Person::of(&user), &state.tenant.id, owner);
+    let id = member["id"].as_str().unwrap_or_default().to_owned();
+    state
+        .store
+        .put("teamMember", &team_id, &id, &member)
+        .await?;
+    let context = format!("teams('{team_id}')/members/$entity");
+    Ok((
+        StatusCode::CREATED,
+        entity(&state, &Query::default(), &member, &context),
+    ))
+}
+
+pub async fn remove_member(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, membership_id)): Path<(String, String)>,
+) -> GraphResult<StatusCode> {
+    let team = require_team_access(&state, &caller, &team_id).await?;
+    require_active(&team)?;
+    if state
+        .store
+        .delete("teamMember", &team_id, &membership_id)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(GraphError::item_not_found("Member", &membership_id))
+    }
+}
+
+pub async fn create_channel(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(team_id): Path<String>,
+    GraphJson(body): GraphJson,
+) -> GraphResult<(StatusCode, Json<Value>)> {
+    let team = require_team_access(&state, &caller, &team_id).await?;
+    require_active(&team)?;
+    let name = body["displayName"]
+        .as_str()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| GraphError::bad_request("Required property 'displayName' is missing."))?;
+    if name.chars().count() > 50
+        || name.contains([
+            '~', '#', '%', '&', '*', '{', '}', '+', '/', '\\', ':', '<', '>', '?', '|', '"',
+        ])
+    {
+        return Err(GraphError::bad_request(
+            "Channel names are at most 50 characters and cannot contain ~ # % & * { } + / \\ : < > ? | \".",
+        ));
+    }
+    let channels = state.store.list("channel", &team_id).await?;
+    if channels.iter().any(|c| {
+        c["displayName"]
+            .as_str()
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    }) {
+        return Err(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "NameAlreadyExists",
+            format!("Channel name already existed: {name}"),
+        ));
+    }
+    let membership = body["membershipType"].as_str().unwrap_or("standard");
+    if !matches!(membership, "standard" | "private" | "shared") {
+        return Err(GraphError::bad_request(format!(
+            "Invalid membershipType '{membership}'."
+        )));
+    }
+    let channel_id = crate::ids::channel_id(&crate::ids::random_guid());
+    let channel = json!({
+        "id": channel_id,
+        "createdDateTime": clock::now(),
+        "displayName": name,
+        "description": body["description"],
+        "isFavoriteByDefault": false,
+        "email": "",
+        "webUrl": format!("https://teams.example.invalid/l/channel/{channel_id}/{name}"),
+        "membershipType": membership,
+        "isArchived": false,
+        "tenantId": state.tenant.id,
+    });
+    state
+        .store
+        .put("channel", &team_id, &channel_id, &channel)
+        .await?;
+    let context = format!("teams('{team_id}')/channels/$entity");
+    Ok((
+        StatusCode::CREATED,
+        entity(&state, &Query::default(), &channel, &context),
+    ))
+}
+
+pub async fn update_channel(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, channel_id)): Path<(String, String)>,
+    GraphJson(body): GraphJson,
+) -> GraphResult<StatusCode> {
+    let team = require_team_access(&state, &caller, &team_id).await?;
+    require_active(&team)?;
+    let mut channel = channel_or_404(&state, &team_id, &channel_id).await?;
+    if body.get("displayName").is_some() && channel["displayName"] == "General" {
+        return Err(GraphError::bad_request(
+            "The General channel cannot be renamed.",
+        ));
+    }
+    for field in ["displayName", "description", "isFavoriteByDefault"] {
+        if let Some(value) = body.get(field) {
+            channel[field] = value.clone();
+        }
+    }
+    state
+        .store
+        .put("channel", &team_id, &channel_id, &channel)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete_channel(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, channel_id)): Path<(String, String)>,
+) -> GraphResult<StatusCode> {
+    let team = require_team_access(&state, &caller, &team_id).await?;
+    require_active(&team)?;
+    let channel = channel_or_404(&state, &team_id, &channel_id).await?;
+    if channel["displayName"] == "General" {
+        return Err(GraphError::bad_request(
+            "The General channel cannot be deleted.",
+        ));
+    }
+    state.store.delete("channel", &team_id, &channel_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Standard channels have the team's members.
+pub async fn channel_members(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, channel_id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> GraphResult<Json<Value>> {
+    let query = Query::parse(raw.as_deref())?;
+    require_team_access(&state, &caller, &team_id).await?;
+    channel_or_404(&state, &team_id, &channel_id).await?;
+    let members = state.store.list("teamMember", &team_id).await?;
+    let path = format!("/teams/{team_id}/channels/{channel_id}/members");
+    let context = format!("teams('{team_id}')/channels('{channel_id}')/members");
+    collection(&state, &query, members, &path, &context, UNPAGED)
+}
+
+/// The channel's folder in the team's document library.
+pub async fn files_folder(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, channel_id)): Path<(String, String)>,
+) -> GraphResult<Json<Value>> {
+    require_team_access(&state, &caller, &team_id).await?;
+    let channel = channel_or_404(&state, &team_id, &channel_id).await?;
+    let name = channel["displayName"].as_str().unwrap_or_default();
+    let folder = json!({
+        "id": crate::ids::stable_guid(&format!("folder:{channel_id}")).replace('-', "").to_uppercase(),
+        "name": name,
+        "webUrl": format!("https://larkspur.sharepoint.example.invalid/sites/{team_id}/Shared%20Documents/{name}"),
+        "createdDateTime": channel["createdDateTime"],
+        "lastModifiedDateTime": channel["createdDateTime"],
+        "size": 0,
+        "parentReference": {
+            "driveId": format!("b!{}", crate::ids::stable_guid(&format!("drive:{team_id}")).replace('-', "")),
+            "driveType": "documentLibrary",
+        },
+        "folder": {"childCount": 0},
+    });
+    Ok(entity(
+        &state,
+        &Query::default(),
+        &folder,
+        &format!("teams('{team_id}')/channels('{channel_id}')/filesFolder/$entity"),
+    ))
 }

@@ -6,11 +6,11 @@
 
 use serde_json::{Value, json};
 
-use crate::clock;
 use crate::ids;
 use crate::model::{self, NewMessage, Person, Place};
 use crate::store::Store;
 use crate::tenant::Tenant;
+use crate::{clock, graph};
 
 /// (mail nickname, given name, surname, job title, department, manager's nickname, availability)
 const PEOPLE: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
@@ -188,6 +188,10 @@ pub async fn demo(store: &Store, tenant: &Tenant, graph_url: &str) -> msgate_cor
 
     seed_teams(store, tenant, &person).await?;
     seed_inline_image(store, &person, graph_url).await?;
+    graph::mail::seed(store, tenant, graph_url).await?;
+    graph::calendar::seed(store, tenant, graph_url).await?;
+    graph::files::seed(store, tenant, graph_url).await?;
+    graph::meetings::seed(store, tenant, graph_url).await?;
     seed_chats(store, tenant, &person).await?;
     Ok(())
 }

@@ -9,7 +9,11 @@ pub mod request_ids;
 
 mod batch;
 mod body;
+pub(crate) mod calendar;
 mod chats;
+pub(crate) mod files;
+pub(crate) mod mail;
+pub(crate) mod meetings;
 mod message_actions;
 mod messages;
 mod teams;
@@ -176,6 +180,10 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             "/chats/{id}/messages/{id_1}/hostedContents/{id_2}/$value",
             get(message_actions::hosted_value_chat),
         )
+        .merge(mail::routes())
+        .merge(calendar::routes())
+        .merge(files::routes())
+        .merge(meetings::routes())
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             authorize,

@@ -1,0 +1,18 @@
+//! Calendars: events, calendar views with expanded recurrences, responses, free/busy and meeting times.
+
+use std::sync::Arc;
+
+use axum::Router;
+
+use crate::state::AppState;
+use crate::store::Store;
+use crate::tenant::Tenant;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+}
+
+/// The demo tenant's share of this area.
+pub async fn seed(_store: &Store, _tenant: &Tenant, _graph_url: &str) -> msgate_core::Result<()> {
+    Ok(())
+}

@@ -188,6 +188,20 @@ pub async fn demo(store: &Store, tenant: &Tenant, graph_url: &str) -> msgate_cor
 
     seed_teams(store, tenant, &person).await?;
     seed_inline_image(store, &person, graph_url).await?;
+    let user_ids: Vec<String> = PEOPLE.iter().map(|p| user_id(p.0)).collect();
+    graph::people::seed(store, &user_ids).await?;
+    graph::todo::seed(store, &user_ids).await?;
+    let mut teams = Vec::new();
+    for team in store.list("team", "").await? {
+        let id = team["id"].as_str().unwrap_or_default().to_owned();
+        let members = store.list("teamMember", &id).await?;
+        let member_ids = members
+            .iter()
+            .filter_map(|m| m["userId"].as_str().map(str::to_owned))
+            .collect();
+        teams.push((id, member_ids));
+    }
+    graph::team_apps::seed(store, &teams).await?;
     graph::mail::seed(store, tenant, graph_url).await?;
     graph::calendar::seed(store, tenant, graph_url).await?;
     graph::files::seed(store, tenant, graph_url).await?;

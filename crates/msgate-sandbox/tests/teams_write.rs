@@ -6,30 +6,11 @@
 
 mod support;
 
-use msgate_testkit::openapi::OpenApi;
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-use support::{ALL_CHAT_SCOPES, Response, TestSandbox, start};
+use serde_json::json;
+use support::{ALL_CHAT_SCOPES, TestSandbox, assert_faithful, assert_request_ok, start};
 
 const WRITE_SCOPES: &str = "User.Read Chat.ReadWrite ChannelMessage.Read.All ChannelMessage.Send ChannelMessage.ReadWrite Team.ReadBasic.All TeamSettings.ReadWrite.All Channel.Create Channel.ReadBasic.All ChannelSettings.ReadWrite.All Channel.Delete.All TeamMember.ReadWrite.All ChannelMember.Read.All Files.Read.All Group.ReadWrite.All offline_access";
-
-fn faithful(method: &str, path: &str, response: &Response) {
-    let path = path.split('?').next().unwrap_or(path);
-    if let Err(problems) = OpenApi::graph_subset().validate_response(
-        method,
-        path,
-        response.status.as_u16(),
-        &response.body,
-    ) {
-        panic!("{method} {path}:\n{}", problems.join("\n"));
-    }
-}
-
-fn request_ok(method: &str, path: &str, body: &Value) {
-    if let Err(problems) = OpenApi::graph_subset().validate_request(method, path, body) {
-        panic!("request {method} {path}:\n{}", problems.join("\n"));
-    }
-}
 
 async fn chat_by_topic(t: &TestSandbox, token: &str, topic: &str) -> String {
     let chats = t.get(token, "/me/chats").await;
@@ -66,7 +47,7 @@ async fn edit_delete_undo_and_react_on_a_chat_message() {
 
     // https://learn.microsoft.com/graph/api/chatmessage-update: 204 No Content.
     let edit = json!({"body": {"contentType": "html", "content": "<p>final</p>"}});
-    request_ok("PATCH", &path, &edit);
+    assert_request_ok("PATCH", &path, &edit);
     assert_eq!(
         t.graph(Method::PATCH, &token, &path, Some(&edit))
             .await
@@ -74,7 +55,7 @@ async fn edit_delete_undo_and_react_on_a_chat_message() {
         StatusCode::NO_CONTENT
     );
     let message = t.get(&token, &path).await;
-    faithful("GET", &path, &message);
+    assert_faithful("GET", &path, &message);
     assert_eq!(message.body["body"]["content"], "<p>final</p>");
     assert!(message.body["lastEditedDateTime"].is_string());
 
@@ -105,7 +86,7 @@ async fn edit_delete_undo_and_react_on_a_chat_message() {
 
     // https://learn.microsoft.com/graph/api/chatmessage-setreaction: 204.
     let reaction = json!({"reactionType": "👍"});
-    request_ok("POST", &format!("{path}/setReaction"), &reaction);
+    assert_request_ok("POST", &format!("{path}/setReaction"), &reaction);
     assert_eq!(
         t.post(&token, &format!("{path}/setReaction"), &reaction)
             .await
@@ -115,7 +96,7 @@ async fn edit_delete_undo_and_react_on_a_chat_message() {
     t.post(&token, &format!("{path}/setReaction"), &reaction)
         .await;
     let reacted = t.get(&token, &path).await;
-    faithful("GET", &path, &reacted);
+    assert_faithful("GET", &path, &reacted);
     assert_eq!(
         reacted.body["reactions"].as_array().unwrap().len(),
         1,
@@ -175,16 +156,16 @@ async fn pins_read_markers_renames_and_members() {
     let id = send(&t, &token, &chat, "pin me").await;
 
     let pin = json!({"message@odata.bind": format!("https://graph.microsoft.com/v1.0/chats/{chat}/messages/{id}")});
-    request_ok("POST", &format!("/chats/{chat}/pinnedMessages"), &pin);
+    assert_request_ok("POST", &format!("/chats/{chat}/pinnedMessages"), &pin);
     let pinned = t
         .post(&token, &format!("/chats/{chat}/pinnedMessages"), &pin)
         .await;
     assert_eq!(pinned.status, StatusCode::CREATED);
-    faithful("POST", &format!("/chats/{chat}/pinnedMessages"), &pinned);
+    assert_faithful("POST", &format!("/chats/{chat}/pinnedMessages"), &pinned);
     let list = t
         .get(&token, &format!("/chats/{chat}/pinnedMessages"))
         .await;
-    faithful("GET", &format!("/chats/{chat}/pinnedMessages"), &list);
+    assert_faithful("GET", &format!("/chats/{chat}/pinnedMessages"), &list);
     assert_eq!(list.body["value"].as_array().unwrap().len(), 1);
     let expanded = t
         .get(
@@ -210,7 +191,7 @@ async fn pins_read_markers_renames_and_members() {
     let me = t.sandbox.info().users[0].id.clone();
     // The subset's teamworkUserIdentity has no tenantId (the docs' examples add one); send only id.
     let unread = json!({"user": {"id": me}, "lastMessageReadDateTime": "2020-01-01T00:00:00Z"});
-    request_ok(
+    assert_request_ok(
         "POST",
         &format!("/chats/{chat}/markChatUnreadForUser"),
         &unread,
@@ -256,9 +237,8 @@ async fn pins_read_markers_renames_and_members() {
         .await;
     assert_eq!(renamed.status, StatusCode::OK);
     assert_eq!(renamed.body["topic"], "Release 4.3");
-    OpenApi::graph_subset()
-        .validate_response("GET", &format!("/chats/{chat}"), 200, &renamed.body)
-        .unwrap();
+    // The subset documents 204, but chat-patch answers 200 with the chat: check it as a chat.
+    assert_faithful("GET", &format!("/chats/{chat}"), &renamed);
     let bad = t
         .graph(
             Method::PATCH,
@@ -276,7 +256,7 @@ async fn pins_read_markers_renames_and_members() {
         .post(&token, &format!("/chats/{chat}/members"), &add)
         .await;
     assert_eq!(added.status, StatusCode::CREATED);
-    faithful("POST", &format!("/chats/{chat}/members"), &added);
+    assert_faithful("POST", &format!("/chats/{chat}/members"), &added);
     let membership = added.body["id"].as_str().unwrap();
     let removed = t
         .graph(
@@ -304,7 +284,7 @@ async fn delta_returns_everything_then_only_changes() {
     let chat = chat_by_topic(&t, &token, "Release 4.2").await;
     let path = format!("/chats/{chat}/messages/delta");
     let first = t.get(&token, &path).await;
-    faithful("GET", &path, &first);
+    assert_faithful("GET", &path, &first);
     assert_eq!(first.body["value"].as_array().unwrap().len(), 2);
     let delta_link = first.body["@odata.deltaLink"].as_str().unwrap().to_owned();
 
@@ -391,7 +371,7 @@ async fn inline_images_are_hosted_contents() {
         message["id"].as_str().unwrap()
     );
     let hosted = t.get(&token, &hosted_path).await;
-    faithful("GET", &hosted_path, &hosted);
+    assert_faithful("GET", &hosted_path, &hosted);
     assert_eq!(hosted.body["value"].as_array().unwrap().len(), 1);
     let image = t.http.get(src).bearer_auth(&token).send().await.unwrap();
     assert_eq!(image.headers()["content-type"], "image/png");
@@ -444,12 +424,12 @@ async fn channels_settings_archiving_and_members() {
 
     let create =
         json!({"displayName": "incidents", "description": "On-call", "membershipType": "standard"});
-    request_ok("POST", &format!("/teams/{team}/channels"), &create);
+    assert_request_ok("POST", &format!("/teams/{team}/channels"), &create);
     let created = t
         .post(&token, &format!("/teams/{team}/channels"), &create)
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
-    faithful("POST", &format!("/teams/{team}/channels"), &created);
+    assert_faithful("POST", &format!("/teams/{team}/channels"), &created);
     assert_eq!(
         t.post(&token, &format!("/teams/{team}/channels"), &create)
             .await
@@ -475,7 +455,7 @@ async fn channels_settings_archiving_and_members() {
     let members = t
         .get(&token, &format!("/teams/{team}/channels/{channel}/members"))
         .await;
-    faithful(
+    assert_faithful(
         "GET",
         &format!("/teams/{team}/channels/{channel}/members"),
         &members,
@@ -486,7 +466,7 @@ async fn channels_settings_archiving_and_members() {
             &format!("/teams/{team}/channels/{channel}/filesFolder"),
         )
         .await;
-    faithful(
+    assert_faithful(
         "GET",
         &format!("/teams/{team}/channels/{channel}/filesFolder"),
         &folder,
@@ -617,7 +597,7 @@ async fn channel_messages_can_be_edited_deleted_and_synced() {
         .to_owned();
     let base = format!("/teams/{team}/channels/{channel}/messages");
     let delta = t.get(&token, &format!("{base}/delta")).await;
-    faithful("GET", &format!("{base}/delta"), &delta);
+    assert_faithful("GET", &format!("{base}/delta"), &delta);
     let link = delta.body["@odata.deltaLink"].as_str().unwrap().to_owned();
     let sent = t
         .post(&token, &base, &json!({"body": {"content": "typo"}}))

@@ -2,7 +2,7 @@
 //! offline Graph emulator answers with bodies shaped exactly like Graph's, and that msgate sends
 //! request bodies Graph accepts.
 //!
-//! The description is the v1.0 subset in `shared/graph` (see its README), generated from Graph's
+//! The description is the v1.0 subset in `graph/` (see its README), generated from Graph's
 //! CSDL by odata-openapi. The validator implements the OpenAPI 3.0 constructs that file uses and
 //! refuses to load a document using any other, so a regenerated subset cannot make bodies pass
 //! unchecked. On top of plain JSON Schema it applies Graph's (OData's) conventions:
@@ -67,19 +67,11 @@ const FORMATS: &[&str] = &[
     "double",
 ];
 
-/// The Microsoft Graph v1.0 subset shipped beside the workspace, in `<root>/../shared/graph`.
-pub fn shared_graph_dir() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // crates/msgate-testkit → crates → the workspace root → the directory shared/ sits in.
-    let beside_root = manifest.ancestors().nth(3).unwrap_or(manifest);
-    let dir = beside_root.join("shared").join("graph");
-    assert!(
-        dir.is_dir(),
-        "the shared Graph material is missing: expected the directory {} beside the workspace \
-         root (it holds {SUBSET_FILE})",
-        dir.display()
-    );
-    dir
+/// The Graph reference material vendored in this crate's `graph/` directory: the v1.0 subset and
+/// the change-notification payloads, copied from the project's shared Graph material so that a
+/// clean clone tests on its own.
+pub fn graph_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("graph")
 }
 
 /// A parsed OpenAPI document and its path templates.
@@ -101,7 +93,7 @@ impl OpenApi {
     /// The Graph v1.0 subset, loaded once per test process.
     pub fn graph_subset() -> &'static OpenApi {
         static SUBSET: OnceLock<OpenApi> = OnceLock::new();
-        SUBSET.get_or_init(|| OpenApi::load(&shared_graph_dir().join(SUBSET_FILE)))
+        SUBSET.get_or_init(|| OpenApi::load(&graph_dir().join(SUBSET_FILE)))
     }
 
     /// Loads an OpenAPI 3.0 document; panics if it is unreadable or uses constructs the

@@ -16,7 +16,13 @@ pub(crate) mod mail;
 pub(crate) mod meetings;
 mod message_actions;
 mod messages;
+pub(crate) mod people;
+mod presence;
+mod search;
+mod subscriptions;
+pub(crate) mod team_apps;
 mod teams;
+pub(crate) mod todo;
 mod users;
 
 use std::collections::BTreeSet;
@@ -27,7 +33,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use serde_json::Value;
 
 use self::error::GraphError;
@@ -43,13 +49,57 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/me", get(users::me))
         .route("/users", get(users::list))
         .route("/users/{id}", get(users::get))
-        .route("/me/presence", get(users::my_presence))
-        .route("/users/{id}/presence", get(users::presence))
+        .route("/me/presence", get(presence::mine))
+        .route("/users/{id}/presence", get(presence::of_user))
         .route(
             "/communications/getPresencesByUserId",
-            post(users::presences_by_user_id),
+            post(presence::by_user_ids),
+        )
+        .route("/me/presence/setPresence", post(presence::set_mine))
+        .route(
+            "/users/{id}/presence/setPresence",
+            post(presence::set_for_user),
+        )
+        .route(
+            "/me/presence/setUserPreferredPresence",
+            post(presence::set_preferred),
+        )
+        .route(
+            "/me/presence/clearUserPreferredPresence",
+            post(presence::clear_preferred),
+        )
+        .route(
+            "/me/presence/setStatusMessage",
+            post(presence::set_status_message),
+        )
+        .route("/me/people", get(people::people))
+        .route(
+            "/me/contacts",
+            get(people::contacts).post(people::create_contact),
+        )
+        .route("/me/todo/lists", get(todo::lists))
+        .route(
+            "/me/todo/lists/{id_2}/tasks",
+            get(todo::tasks).post(todo::create_task),
+        )
+        .route(
+            "/me/todo/lists/{id_2}/tasks/{id_3}",
+            patch(todo::update_task),
         )
         .route("/me/joinedTeams", get(teams::joined))
+        .route(
+            "/teams/{id}/installedApps",
+            get(team_apps::installed).post(team_apps::install),
+        )
+        .route(
+            "/teams/{id}/installedApps/{id_1}",
+            delete(team_apps::uninstall),
+        )
+        .route("/teams/{id}/tags", get(team_apps::tags))
+        .route(
+            "/teams/{id}/sendActivityNotification",
+            post(team_apps::send_activity_notification),
+        )
         .route(
             "/teams/{id}",
             get(teams::get).patch(teams::update).delete(teams::delete),
@@ -184,6 +234,8 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(calendar::routes())
         .merge(files::routes())
         .merge(meetings::routes())
+        .merge(subscriptions::routes())
+        .merge(search::routes())
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             authorize,
@@ -352,13 +404,15 @@ fn authenticate(
 /// Graph names the first segment it cannot resolve; below a known root that is, for the routes
 /// the sandbox serves, the last one.
 async fn unknown_segment(uri: Uri) -> GraphError {
-    const ROOTS: [&str; 6] = [
+    const ROOTS: [&str; 8] = [
         "me",
         "users",
         "chats",
         "teams",
         "communications",
         "subscriptions",
+        "drives",
+        "search",
     ];
     let path = uri.path().strip_prefix(PREFIX).unwrap_or(uri.path());
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();

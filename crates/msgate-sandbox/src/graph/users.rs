@@ -1,4 +1,4 @@
-//! Users and presence: `/me`, `/users`, `/users/{id}`, presence of one or many.
+//! Users: `/me`, `/users` (with `$search` and `$filter`), `/users/{id}` by id or UPN.
 
 use std::sync::Arc;
 
@@ -8,7 +8,6 @@ use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
 use super::Caller;
-use super::body::GraphJson;
 use super::error::{GraphError, GraphResult};
 use super::odata::{Page, Query};
 use crate::state::AppState;
@@ -47,7 +46,7 @@ fn shown(user: &Value, query: &Query) -> Value {
     }
 }
 
-async fn user_or_404(state: &AppState, id: &str) -> GraphResult<Value> {
+pub(super) async fn user_or_404(state: &AppState, id: &str) -> GraphResult<Value> {
     state.find_user(id).await?.ok_or_else(|| {
         GraphError::new(
             axum::http::StatusCode::NOT_FOUND,
@@ -143,65 +142,4 @@ fn matches_search(user: &Value, search: &str) -> bool {
             })
         })
     })
-}
-
-async fn presence_of(state: &AppState, user_id: &str) -> GraphResult<Value> {
-    let user = user_or_404(state, user_id).await?;
-    let id = user["id"].as_str().unwrap_or_default();
-    Ok(state.store.get("presence", "", id).await?.unwrap_or_else(
-        || json!({"id": id, "availability": "PresenceUnknown", "activity": "PresenceUnknown"}),
-    ))
-}
-
-pub async fn my_presence(
-    State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
-) -> GraphResult<Json<Value>> {
-    let mut body = presence_of(&state, caller.me()?).await?;
-    body["@odata.context"] = json!(format!(
-        "{}/$metadata#users('{}')/presence/$entity",
-        state.graph_url(),
-        caller.me()?
-    ));
-    Ok(Json(body))
-}
-
-pub async fn presence(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-) -> GraphResult<Json<Value>> {
-    let mut body = presence_of(&state, &id).await?;
-    body["@odata.context"] = json!(format!(
-        "{}/$metadata#users('{id}')/presence/$entity",
-        state.graph_url()
-    ));
-    Ok(Json(body))
-}
-
-/// `POST /communications/getPresencesByUserId {"ids":[…]}`: up to 650 ids per call.
-pub async fn presences_by_user_id(
-    State(state): State<Arc<AppState>>,
-    GraphJson(body): GraphJson,
-) -> GraphResult<Json<Value>> {
-    let ids = body["ids"].as_array().ok_or_else(|| {
-        GraphError::bad_request("The request body must contain 'ids', an array of user ids.")
-    })?;
-    if ids.len() > 650 {
-        return Err(GraphError::bad_request(
-            "The number of ids must not exceed 650.",
-        ));
-    }
-    let mut value = Vec::new();
-    for id in ids {
-        let id = id
-            .as_str()
-            .ok_or_else(|| GraphError::bad_request("Every id must be a string."))?;
-        if let Some(presence) = state.store.get("presence", "", id).await? {
-            value.push(presence);
-        }
-    }
-    Ok(Json(json!({
-        "@odata.context": format!("{}/$metadata#Collection(microsoft.graph.presence)", state.graph_url()),
-        "value": value,
-    })))
 }

@@ -6,6 +6,7 @@ use aws_lc_rs::digest::{SHA256, digest};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use msgate_sandbox::{Sandbox, SandboxOptions};
+use msgate_testkit::openapi::OpenApi;
 use reqwest::header::HeaderMap;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
@@ -190,5 +191,43 @@ pub async fn into_response(response: reqwest::Response) -> Response {
         status,
         headers,
         body,
+    }
+}
+
+/// Navigation properties: the subset drops them from its schemas, so `$expand`ed ones are
+/// removed before a body is checked (and checked on their own where a test cares).
+const NAVIGATION_PROPERTIES: &[&str] = &["members", "lastMessagePreview", "replies"];
+
+/// Fails the test unless `response` is shaped as Graph documents `method path` (`path` below
+/// /v1.0; a query string is ignored).
+pub fn assert_faithful(method: &str, path: &str, response: &Response) {
+    let path = path.split('?').next().unwrap_or(path);
+    let mut body = response.body.clone();
+    let mut strip = |item: &mut Value| {
+        if let Some(obj) = item.as_object_mut() {
+            for property in NAVIGATION_PROPERTIES {
+                obj.remove(*property);
+            }
+        }
+    };
+    match body.get_mut("value").and_then(Value::as_array_mut) {
+        Some(items) => items.iter_mut().for_each(&mut strip),
+        None => strip(&mut body),
+    }
+    if let Err(problems) =
+        OpenApi::graph_subset().validate_response(method, path, response.status.as_u16(), &body)
+    {
+        panic!(
+            "{method} {path} is not shaped like Graph:\n{}",
+            problems.join("\n")
+        );
+    }
+}
+
+/// Fails the test unless `body` is a request body Graph accepts for `method path`.
+pub fn assert_request_ok(method: &str, path: &str, body: &Value) {
+    let path = path.split('?').next().unwrap_or(path);
+    if let Err(problems) = OpenApi::graph_subset().validate_request(method, path, body) {
+        panic!("request {method} {path}:\n{}", problems.join("\n"));
     }
 }

@@ -98,6 +98,7 @@ error_codes! {
     ConfigInvalid => "config_invalid", Usage;
     ConfigInsecure => "config_insecure", Usage;
     Network => "network_error", Network;
+    OutcomeUnknown => "outcome_unknown", Network;
     AuthRequired => "auth_required", Auth;
     AuthExpired => "auth_expired", Auth;
     ScopeInsufficient => "scope_insufficient", Permission;
@@ -123,6 +124,7 @@ pub struct Error {
     message: String,
     hint: Option<String>,
     request_id: Option<String>,
+    graph_code: Option<String>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -134,6 +136,7 @@ impl Error {
             message: redact(message.as_ref()).into_owned(),
             hint: None,
             request_id: None,
+            graph_code: None,
         }
     }
 
@@ -161,6 +164,12 @@ impl Error {
         self
     }
 
+    /// Graph's own error code (`ErrorItemNotFound`, `Forbidden`, …), kept beside ours.
+    pub fn with_graph_code(mut self, graph_code: impl Into<String>) -> Self {
+        self.graph_code = Some(graph_code.into());
+        self
+    }
+
     pub fn code(&self) -> ErrorCode {
         self.code
     }
@@ -181,6 +190,10 @@ impl Error {
         self.request_id.as_deref()
     }
 
+    pub fn graph_code(&self) -> Option<&str> {
+        self.graph_code.as_deref()
+    }
+
     /// The `{"error":{…}}` object of `--err-json` and of MCP error results.
     pub fn to_json(&self) -> Value {
         let mut body = Map::new();
@@ -192,6 +205,9 @@ impl Error {
         }
         if let Some(request_id) = &self.request_id {
             body.insert("request_id".into(), json!(request_id));
+        }
+        if let Some(graph_code) = &self.graph_code {
+            body.insert("graph_code".into(), json!(graph_code));
         }
         json!({ "error": body })
     }
@@ -250,9 +266,13 @@ mod tests {
             err.to_json(),
             json!({"error": {"code": "not_found", "exit": 13, "message": "no such chat"}})
         );
-        let err = err.with_hint("list chats").with_request_id("req-1");
+        let err = err
+            .with_hint("list chats")
+            .with_request_id("req-1")
+            .with_graph_code("ErrorItemNotFound");
         assert_eq!(err.to_json()["error"]["hint"], "list chats");
         assert_eq!(err.to_json()["error"]["request_id"], "req-1");
+        assert_eq!(err.to_json()["error"]["graph_code"], "ErrorItemNotFound");
     }
 
     #[test]

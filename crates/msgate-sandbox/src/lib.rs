@@ -29,7 +29,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
-use msgate_core::{Error, ErrorCode, Result};
+use msgate_core::{Error, ErrorCode, Result, Secret};
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -99,10 +99,26 @@ pub struct SandboxUser {
     pub id: String,
 }
 
+/// Tokens issued by [`Sandbox::sign_in`].
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    pub expires_in: u64,
+}
+
+/// Every delegated Graph permission the sandbox knows: what `--sandbox` signs in with.
+pub fn all_delegated_permissions() -> Vec<String> {
+    permissions::all_known(permissions::Scheme::Delegated)
+        .into_iter()
+        .collect()
+}
+
 /// A running sandbox; dropping it without [`Sandbox::shutdown`] stops it too.
 #[derive(Debug)]
 pub struct Sandbox {
     info: SandboxInfo,
+    state: Arc<AppState>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -182,6 +198,7 @@ impl Sandbox {
         };
 
         let app = app(Arc::clone(&state));
+        let serving = Arc::clone(&state);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -192,10 +209,11 @@ impl Sandbox {
             if let Err(e) = served {
                 tracing::error!(error = %e, "sandbox server stopped");
             }
-            state.store.close().await;
+            serving.store.close().await;
         });
         Ok(Sandbox {
             info,
+            state,
             stop: Some(stop),
             task: Some(task),
         })
@@ -203,6 +221,31 @@ impl Sandbox {
 
     pub fn info(&self) -> &SandboxInfo {
         &self.info
+    }
+
+    /// Tokens for a user (the default user when `upn` is `None`), exactly as the token endpoint
+    /// issues them to msgate's public client after an interactive sign-in with `scopes` and
+    /// `offline_access`. For `--sandbox` runs and for tests that are not about sign-in.
+    pub async fn sign_in(&self, upn: Option<&str>, scopes: &[String]) -> Result<SignedIn> {
+        let user = match upn {
+            Some(upn) => self.state.find_user(upn).await?,
+            None => self.state.users().await?.into_iter().next(),
+        }
+        .ok_or_else(|| Error::new(ErrorCode::NotFound, "no such user in the sandbox tenant"))?;
+        let user_id = user["id"].as_str().unwrap_or_default();
+        let mut scopes = scopes.to_vec();
+        scopes.push("offline_access".to_owned());
+        let issued =
+            entra::token::issue_delegated(&self.state, PUBLIC_CLIENT_ID, user_id, &scopes, None)
+                .await
+                .map_err(|e| Error::internal(format!("the sandbox could not sign in: {e:?}")))?;
+        let secret = |name: &str| issued[name].as_str().map(Secret::new);
+        Ok(SignedIn {
+            access_token: secret("access_token")
+                .ok_or_else(|| Error::internal("the sandbox issued no access token"))?,
+            refresh_token: secret("refresh_token"),
+            expires_in: issued["expires_in"].as_u64().unwrap_or_default(),
+        })
     }
 
     /// Stop accepting requests, let those in flight finish, and close the store.

@@ -27,7 +27,10 @@ Exit codes:
 
 Settings resolve as defaults < config file < environment < flags.
 Environment: MSGATE_PROFILE, MSGATE_OUTPUT, MSGATE_ERR_JSON=1, MSGATE_DEBUG=1,
-MSGATE_CONFIG_DIR, NO_COLOR.";
+MSGATE_CONFIG_DIR, NO_COLOR; MSGATE_GRAPH_URL and MSGATE_LOGIN_URL (another Graph, e.g. a
+sandbox); MSGATE_ACCESS_TOKEN (a token used as is, never stored).
+
+Try it without a Microsoft tenant: msgate --sandbox chat list";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -77,9 +80,46 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub debug: bool,
 
+    /// Also log request and response bodies, redacted (implies --debug)
+    #[arg(long, global = true)]
+    pub debug_bodies: bool,
+
     /// Never print colour [env: NO_COLOR]
     #[arg(long, global = true)]
     pub no_color: bool,
+
+    /// Run this command against a fresh in-process sandbox tenant, signed in as its default user
+    /// (nothing is kept; see `msgate sandbox serve`)
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+}
+
+/// How much of a list to read.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Read at most N items [default: 25]
+    #[arg(long, value_name = "N", conflicts_with = "all")]
+    pub limit: Option<usize>,
+
+    /// Read every item, page after page
+    #[arg(long)]
+    pub all: bool,
+}
+
+impl ListArgs {
+    pub const DEFAULT_LIMIT: usize = 25;
+
+    pub fn limit(&self) -> msgate_graph::Limit {
+        match (self.all, self.limit) {
+            (true, _) => msgate_graph::Limit::All,
+            (false, limit) => msgate_graph::Limit::Items(limit.unwrap_or(Self::DEFAULT_LIMIT)),
+        }
+    }
+
+    /// What the note on stderr says when the list was cut short.
+    pub fn more_hint(&self) -> String {
+        "rerun with --all, or a larger --limit".to_owned()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,6 +131,14 @@ pub enum Command {
     /// Read and change settings in the config file
     #[command(subcommand, after_help = CONFIG_AFTER_HELP)]
     Config(ConfigCommand),
+
+    /// Your chats: one-on-one, group and meeting chats
+    #[command(subcommand)]
+    Chat(ChatCommand),
+
+    /// Messages in a chat: read and send
+    #[command(subcommand)]
+    Message(MessageCommand),
 
     /// Run the sandbox tenant: an offline Microsoft Graph and Entra sign-in emulator
     #[command(subcommand)]
@@ -177,6 +225,32 @@ pub enum SeedArg {
     Demo,
     /// No users and no data
     Empty,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChatCommand {
+    /// List your chats, most recently active first, with each one's last message
+    List(ListArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MessageCommand {
+    /// List a chat's messages, newest first
+    List {
+        /// The chat's id (19:…@thread.v2)
+        #[arg(long, value_name = "ID")]
+        chat: String,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Send a text message to a chat
+    Send {
+        /// The chat's id (19:…@thread.v2)
+        #[arg(long, value_name = "ID")]
+        chat: String,
+        /// The message text
+        text: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

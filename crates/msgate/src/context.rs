@@ -13,6 +13,10 @@ pub struct Context {
     pub config_paths: Result<ConfigPaths>,
     pub settings: Settings,
     pub printer: Printer,
+    /// `--sandbox`: run against a fresh in-process sandbox tenant.
+    pub sandbox: bool,
+    /// `--debug-bodies`: log Graph request and response bodies, redacted.
+    pub debug_bodies: bool,
 }
 
 /// A credential msgate may use for the current profile.
@@ -30,6 +34,12 @@ impl Context {
     /// The signed-in session of the current profile, or exit 11 with the way to sign in.
     pub fn require_session(&self) -> Result<Session<'_>> {
         let profile = self.settings.profile.value.as_str();
+        if self.sandbox {
+            return Ok(Session {
+                profile,
+                source: "sandbox tenant (--sandbox)",
+            });
+        }
         if self.env.secret("MSGATE_ACCESS_TOKEN").is_some() {
             return Ok(Session {
                 profile,

@@ -6,20 +6,29 @@
 use std::io::{self, Write};
 
 use msgate_core::redact;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
-/// Install the subscriber: debug level for msgate's crates with `--debug`, warnings otherwise.
+/// Install the subscriber: debug level for msgate's own crates with `--debug` (the HTTP stack's
+/// internals stay at warnings: they would bury msgate's one line per request), warnings otherwise.
 pub fn init(debug: bool) {
     let level = if debug {
-        tracing::Level::DEBUG
+        LevelFilter::DEBUG
     } else {
-        tracing::Level::WARN
+        LevelFilter::WARN
     };
+    let filter = Targets::new()
+        .with_target("msgate", level)
+        .with_default(LevelFilter::WARN);
     let _ = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(RedactingStderr)
         .with_target(debug)
         .without_time()
+        .finish()
+        .with(filter)
         .try_init();
 }
 

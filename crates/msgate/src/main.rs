@@ -4,12 +4,14 @@
 
 mod cli;
 mod commands;
+mod connect;
 mod context;
 mod diag;
 mod jq;
 mod logging;
 mod output;
 mod panic;
+mod text;
 mod usage;
 
 use std::ffi::OsString;
@@ -56,7 +58,7 @@ fn run(args: Vec<OsString>, env: Env) -> Result<()> {
         output: cli.global.output.as_deref().map(str::parse).transpose()?,
         no_color: cli.global.no_color,
         err_json: cli.global.err_json,
-        debug: cli.global.debug,
+        debug: cli.global.debug || cli.global.debug_bodies,
     };
     let jq = cli
         .global
@@ -107,6 +109,8 @@ fn run(args: Vec<OsString>, env: Env) -> Result<()> {
 
     let ctx = Context {
         printer: Printer::new(settings.output.value, jq),
+        sandbox: cli.global.sandbox,
+        debug_bodies: cli.global.debug_bodies,
         env,
         config_paths,
         settings,

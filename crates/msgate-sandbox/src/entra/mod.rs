@@ -3,7 +3,7 @@
 
 mod authorize;
 mod device;
-mod token;
+pub(crate) mod token;
 
 use std::sync::Arc;
 

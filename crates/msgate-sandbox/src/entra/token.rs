@@ -321,7 +321,7 @@ fn internal(err: msgate_core::Error) -> EntraError {
 
 /// Tokens for a user: an access token, a refresh token when `offline_access` was granted,
 /// and an id token when `openid` was.
-async fn issue_delegated(
+pub(crate) async fn issue_delegated(
     state: &AppState,
     client_id: &str,
     user_id: &str,

@@ -1,0 +1,33 @@
+//! msgate-graph: the one crate that speaks HTTP to Microsoft Graph.
+//!
+//! Everything else in msgate asks this crate, so the rules that make msgate polite to Microsoft
+//! and safe with tokens live in one place: `Retry-After` honoured and writes never blindly
+//! repeated (`client`), throttling backoff and budgets (`retry`), failing fast when Graph is down
+//! (`breaker`), paging that never sends the token to another host (`paging`), batching
+//! (`batch`), delta queries (`delta`), downloads that follow redirects without the token
+//! (`download`), and Graph's errors mapped onto msgate's taxonomy (`error`). `api` holds the
+//! typed calls.
+#![forbid(unsafe_code)]
+
+pub mod api;
+mod batch;
+mod breaker;
+mod client;
+mod cloud;
+mod delta;
+mod download;
+mod error;
+mod paging;
+mod request;
+mod retry;
+mod token;
+
+pub use batch::MAX_BATCH;
+pub use client::{ClientOptions, GraphClient, Response};
+pub use cloud::{CLOUD_NAMES, Cloud};
+pub use delta::{Delta, DeltaStart};
+pub use download::{Download, Progress};
+pub use paging::{Limit, Listed, Page, Pager};
+pub use request::Request;
+pub use retry::RetryPolicy;
+pub use token::{BoxFuture, StaticToken, TokenSource};

@@ -1,0 +1,471 @@
+//! The Graph client against the sandbox tenant, with Graph's bad days switched on: throttling,
+//! server errors, dropped answers, expiring tokens, foreign links. What is proven here is what
+//! msgate promises Microsoft and its users: every read completes, no write is ever sent twice,
+//! `Retry-After` is honoured, and the token goes nowhere but the Graph host.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use msgate_core::{ErrorCode, Secret};
+use msgate_graph::api::{chats, messages};
+use msgate_graph::{DeltaStart, GraphClient, Limit, Request, StaticToken};
+use msgate_sandbox::SandboxOptions;
+use serde_json::Value;
+use support::{faults, tenant, tenant_with};
+
+#[tokio::test]
+async fn every_read_completes_under_throttling_and_server_errors() {
+    let t = tenant(SandboxOptions::default()).await;
+    let (calm_chats, _) = chats::list(&t.client, Limit::All).await.unwrap();
+    let mut calm_messages = HashMap::new();
+    for chat in &calm_chats {
+        let (messages, _) = messages::list(&t.client, &chat.id, Limit::All)
+            .await
+            .unwrap();
+        calm_messages.insert(chat.id.clone(), messages);
+    }
+
+    t.set_faults(&faults(0.3, 0.05, 0.02, 7)).await;
+    t.reset_log().await;
+    for _ in 0..3 {
+        let (stormy_chats, listed) = chats::list(&t.client, Limit::All).await.unwrap();
+        assert!(!listed.truncated);
+        assert_eq!(stormy_chats, calm_chats);
+        for chat in &stormy_chats {
+            let (messages, _) = messages::list(&t.client, &chat.id, Limit::All)
+                .await
+                .unwrap();
+            assert_eq!(messages, calm_messages[&chat.id], "chat {}", chat.id);
+        }
+    }
+    let log = t.requests().await;
+    let throttled = log.iter().filter(|(_, _, s)| *s == 429).count();
+    let failed = log.iter().filter(|(_, _, s)| *s >= 500).count();
+    assert!(
+        throttled > 0 && failed > 0,
+        "the storm must have happened: {throttled} 429s, {failed} 5xx"
+    );
+}
+
+#[tokio::test]
+async fn no_write_is_ever_sent_twice() {
+    let t = tenant(SandboxOptions::default()).await;
+    let chat = t.chat_id("Release 4.2").await;
+    t.set_faults(&faults(0.3, 0.1, 0.05, 11)).await;
+    t.reset_log().await;
+    let mut sent = Vec::new();
+    let mut unknown = Vec::new();
+    for n in 0..40 {
+        let text = format!("storm message {n}");
+        match messages::send(&t.client, &chat, &text, messages::ContentType::Text).await {
+            Ok(message) => sent.push((text, message.id)),
+            Err(err) => {
+                assert_eq!(err.code(), ErrorCode::OutcomeUnknown, "{err:?}");
+                unknown.push(text);
+            }
+        }
+    }
+    let posts = t.requests().await;
+    t.no_faults().await;
+
+    let (all, _) = messages::list(&t.client, &chat, Limit::All).await.unwrap();
+    let count = |text: &str| {
+        all.iter()
+            .filter(|m| m.body.as_ref().and_then(|b| b.content.as_deref()) == Some(text))
+            .count()
+    };
+    for (text, id) in &sent {
+        assert_eq!(count(text), 1, "{text} was sent once");
+        assert!(all.iter().any(|m| &m.id == id));
+    }
+    for text in &unknown {
+        assert!(
+            count(text) <= 1,
+            "{text}: an unknown outcome is never retried"
+        );
+    }
+    // Graph processed a POST when it answered 201 or 504 (the sandbox's 504 comes after the work,
+    // as a gateway timeout does); 429 and 503 come before it.
+    let created = posts
+        .iter()
+        .filter(|(method, path, status)| {
+            method == "POST" && path.ends_with("/messages") && matches!(status, 201 | 504)
+        })
+        .count();
+    let stored = (0..40)
+        .filter(|n| count(&format!("storm message {n}")) == 1)
+        .count();
+    assert_eq!(
+        created, stored,
+        "every message Graph created was created once"
+    );
+    assert!(
+        !unknown.is_empty(),
+        "the seed must produce an unknown outcome to prove the rule"
+    );
+    assert!(
+        posts.iter().any(|(_, _, status)| *status == 429),
+        "throttled writes were retried"
+    );
+}
+
+#[tokio::test]
+async fn waits_respect_retry_after() {
+    let t = tenant_with(SandboxOptions::default(), |o| {
+        o.retry.budget = Duration::from_millis(3500)
+    })
+    .await;
+    let mut spec = faults(1.0, 0.0, 0.0, 1);
+    spec.retry_after_s = 1;
+    t.set_faults(&spec).await;
+    t.reset_log().await;
+    let started = Instant::now();
+    let err = t.client.send(&Request::get("/me")).await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert_eq!(err.code(), ErrorCode::Throttled);
+    assert_eq!(err.exit().status(), 14);
+    assert_eq!(err.hint(), Some("retry after 1 s"));
+    let attempts = t.requests().await.len();
+    assert!(
+        (3..=4).contains(&attempts),
+        "{attempts} attempts in a 3.5 s budget"
+    );
+    assert!(
+        elapsed >= Duration::from_secs(attempts as u64 - 1),
+        "{attempts} attempts took only {elapsed:?}: Retry-After: 1 was not honoured"
+    );
+}
+
+#[tokio::test]
+async fn links_to_other_hosts_never_get_the_token() {
+    let t = tenant(SandboxOptions::default()).await;
+    let trap = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let trap_port = trap.local_addr().unwrap().port();
+    let visited = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = visited.clone();
+    tokio::spawn(async move {
+        if trap.accept().await.is_ok() {
+            flag.store(true, Ordering::SeqCst);
+        }
+    });
+    for link in [
+        format!("http://127.0.0.1:{trap_port}/v1.0/me/chats?$skiptoken=x"),
+        "https://graph.example.invalid/v1.0/me/chats".to_owned(),
+    ] {
+        let mut pager = t.client.pages(Request::get(link.clone()));
+        let err = pager.next_page().await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Internal, "{link}");
+        assert!(
+            err.message().contains("refusing to follow a link"),
+            "{}",
+            err.message()
+        );
+    }
+    let err = t
+        .client
+        .delta(DeltaStart::Resume {
+            delta_link: format!(
+                "http://127.0.0.1:{trap_port}/v1.0/chats/x/messages/delta?$deltatoken=y"
+            ),
+            permissions: &[],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Internal);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        !visited.load(Ordering::SeqCst),
+        "nothing may connect to a foreign host"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_in_the_middle_of_paging_is_refreshed_once() {
+    let t = tenant(SandboxOptions {
+        token_lifetime: Duration::from_secs(2),
+        ..SandboxOptions::default()
+    })
+    .await;
+    let mut pager = t.client.pages(Request::get("/users").top(3));
+    let first = pager.next_page().await.unwrap().unwrap();
+    assert_eq!(first.items.len(), 3);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let mut users = first.items;
+    while let Some(page) = pager.next_page().await.unwrap() {
+        users.extend(page.items);
+    }
+    assert_eq!(users.len(), t.sandbox.info().users.len());
+    assert_eq!(t.tokens.refreshes.load(Ordering::SeqCst), 1);
+    let unauthorized = t
+        .requests()
+        .await
+        .iter()
+        .filter(|(_, _, s)| *s == 401)
+        .count();
+    assert_eq!(unauthorized, 1);
+}
+
+#[tokio::test]
+async fn a_rejected_token_gets_one_refresh_and_then_exit_11() {
+    let t = tenant(SandboxOptions::default()).await;
+    let info = t.sandbox.info();
+    let options = support::options(&t.sandbox);
+    let stale = GraphClient::new(
+        options,
+        Arc::new(StaticToken::new(
+            Secret::new("fake-access-token"),
+            "MSGATE_ACCESS_TOKEN",
+        )),
+    )
+    .unwrap();
+    t.reset_log().await;
+    let err = stale.send(&Request::get("/me")).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::AuthExpired);
+    assert_eq!(err.exit().status(), 11);
+    assert!(
+        err.message().contains("MSGATE_ACCESS_TOKEN"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(
+        t.requests().await.len(),
+        1,
+        "a token that cannot refresh is not retried"
+    );
+    assert!(info.graph_url.starts_with("http://127.0.0.1"));
+}
+
+#[tokio::test]
+async fn graph_errors_keep_their_code_request_id_and_permissions() {
+    let t = tenant(SandboxOptions::default()).await;
+    let err = t
+        .client
+        .send(&Request::get("/chats/19:nothing@thread.v2").permissions(chats::LIST_PERMISSIONS))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert!(err.request_id().is_some_and(|id| !id.is_empty()));
+    assert!(err.graph_code().is_some());
+
+    let narrow = t
+        .sandbox
+        .sign_in(None, &["User.Read".to_owned()])
+        .await
+        .unwrap();
+    let client = GraphClient::new(
+        support::options(&t.sandbox),
+        Arc::new(StaticToken::new(narrow.access_token, "a test")),
+    )
+    .unwrap();
+    let err = chats::list(&client, Limit::Items(5)).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ScopeInsufficient);
+    assert_eq!(err.exit().status(), 12);
+    assert!(
+        err.hint().unwrap().contains("Chat.ReadBasic"),
+        "{:?}",
+        err.hint()
+    );
+
+    let err = t
+        .client
+        .send(&Request::post(
+            "/chats",
+            serde_json::json!({"chatType": "nonsense"}),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit().status(), 2, "{err:?}");
+}
+
+#[tokio::test]
+async fn lists_stop_at_the_limit_and_say_so() {
+    let t = tenant(SandboxOptions::default()).await;
+    let (few, listed) = chats::list(&t.client, Limit::Items(2)).await.unwrap();
+    assert_eq!(few.len(), 2);
+    assert!(listed.truncated);
+    assert!(
+        listed.next_link.is_some(),
+        "a page-aligned cut resumes exactly"
+    );
+    let (all, listed) = chats::list(&t.client, Limit::All).await.unwrap();
+    assert!(!listed.truncated);
+    assert!(all.len() > 2);
+    assert_eq!(&all[..2], &few[..]);
+    assert!(
+        all.iter().all(|c| c.last_message_preview.is_some()),
+        "one request gives each chat's latest message"
+    );
+}
+
+#[tokio::test]
+async fn batches_answer_in_input_order_through_throttling() {
+    let t = tenant(SandboxOptions::default()).await;
+    let ids: Vec<String> = t
+        .sandbox
+        .info()
+        .users
+        .iter()
+        .map(|u| u.id.clone())
+        .collect();
+    let requests: Vec<Request> = (0..45)
+        .map(|i| {
+            Request::get(format!("/users/{}", ids[i % ids.len()])).select(&["id", "displayName"])
+        })
+        .collect();
+    t.set_faults(&faults(0.3, 0.0, 0.0, 5)).await;
+    t.reset_log().await;
+    let results = t.client.batch(&requests).await;
+    assert_eq!(results.len(), 45);
+    for (i, result) in results.iter().enumerate() {
+        let body = result.as_ref().unwrap().json().unwrap();
+        assert_eq!(body["id"], ids[i % ids.len()].as_str(), "result {i}");
+    }
+    let batches = t
+        .requests()
+        .await
+        .iter()
+        .filter(|(_, p, _)| p.ends_with("/$batch"))
+        .count();
+    assert!(
+        (3..45).contains(&batches),
+        "{batches} round trips for 45 requests"
+    );
+}
+
+#[tokio::test]
+async fn delta_resumes_from_the_kept_link() {
+    let t = tenant(SandboxOptions::default()).await;
+    let chat = t.chat_id("Release 4.2").await;
+    let path = format!("/chats/{chat}/messages/delta");
+    let first = t
+        .client
+        .delta(DeltaStart::Fresh(Request::get(path)))
+        .await
+        .unwrap();
+    assert!(!first.items.is_empty());
+    let sent = messages::send(
+        &t.client,
+        &chat,
+        "after the first delta",
+        messages::ContentType::Text,
+    )
+    .await
+    .unwrap();
+    let next = t
+        .client
+        .delta(DeltaStart::Resume {
+            delta_link: first.delta_link,
+            permissions: messages::LIST_PERMISSIONS,
+        })
+        .await
+        .unwrap();
+    let ids: Vec<&str> = next.items.iter().filter_map(|m| m["id"].as_str()).collect();
+    assert_eq!(ids, [sent.id.as_str()]);
+}
+
+#[tokio::test]
+async fn the_circuit_opens_after_repeated_server_failures() {
+    let t = tenant_with(SandboxOptions::default(), |o| {
+        o.breaker_threshold = 3;
+        o.retry.max_attempts = 2;
+    })
+    .await;
+    t.set_faults(&faults(0.0, 1.0, 0.0, 3)).await;
+    for _ in 0..2 {
+        let _ = t.client.send(&Request::get("/me")).await;
+    }
+    t.reset_log().await;
+    let err = t.client.send(&Request::get("/me")).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Network);
+    assert!(
+        err.message().contains("not calling it"),
+        "{}",
+        err.message()
+    );
+    assert!(
+        t.requests().await.is_empty(),
+        "an open circuit sends nothing"
+    );
+}
+
+#[tokio::test]
+async fn content_from_the_graph_host_streams_into_a_sink() {
+    let t = tenant(SandboxOptions::default()).await;
+    let find = |list: &Value, key: &str, name: &str| -> String {
+        list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i[key] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let teams: Value = t
+        .client
+        .json(&Request::get("/me/joinedTeams"))
+        .await
+        .unwrap();
+    let team = find(&teams, "displayName", "Product");
+    let channels: Value = t
+        .client
+        .json(&Request::get(format!("/teams/{team}/channels")))
+        .await
+        .unwrap();
+    let channel = find(&channels, "displayName", "design");
+    let posts: Value = t
+        .client
+        .json(&Request::get(format!(
+            "/teams/{team}/channels/{channel}/messages"
+        )))
+        .await
+        .unwrap();
+    // msgate downloads inline images from the src of the <img> in the message body.
+    let graph_url = &t.sandbox.info().graph_url;
+    let path = posts["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["body"]["content"].as_str())
+        .find_map(|html| {
+            let src = html.split("src=\"").nth(1)?.split('"').next()?;
+            src.strip_prefix(graph_url.as_str()).map(str::to_owned)
+        })
+        .expect("the demo tenant has an inline image");
+    let mut sink = Vec::new();
+    let mut progress = 0;
+    let download = t
+        .client
+        .download(Request::get(path.clone()), &mut sink, 0, &mut |done, _| {
+            progress = done
+        })
+        .await
+        .unwrap();
+    assert!(!sink.is_empty());
+    assert_eq!(download.written, sink.len() as u64);
+    assert_eq!(progress, sink.len() as u64);
+    assert!(
+        download
+            .content_type
+            .unwrap_or_default()
+            .starts_with("image/")
+    );
+    let mut rest = Vec::new();
+    let resumed = t
+        .client
+        .download(Request::get(path), &mut rest, 10, &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        rest,
+        sink[10..],
+        "a resumed download continues at the offset"
+    );
+    assert_eq!(resumed.written, sink.len() as u64 - 10);
+}

@@ -438,3 +438,197 @@ pub fn lifecycle(state: &AppState, subscription: &Value, event: &str) -> Option<
         if_dropped: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::faults::{FaultSpec, Faults};
+    use crate::jwt::Signer;
+    use crate::tenant::Tenant;
+
+    const BASIC: &str =
+        include_str!("../../../../msgate-testkit/graph/notifications/basic-message-created.json");
+
+    async fn state() -> AppState {
+        let state = AppState {
+            store: crate::store::Store::open(None).await.unwrap(),
+            signer: Signer::new(None).unwrap(),
+            tenant: Tenant::new("sandbox-fake-secret".into()),
+            base_url: "http://127.0.0.1:9".into(),
+            token_lifetime: Duration::from_secs(3600),
+            auto_approve: false,
+            grants: Mutex::default(),
+            log: Mutex::default(),
+            faults: Mutex::new(Faults::new(FaultSpec::default())),
+            webhooks: Webhooks::new().unwrap(),
+        };
+        for (id, upn) in [("u1", "ada@example.invalid"), ("u2", "ben@example.invalid")] {
+            let user = json!({"id": id, "userPrincipalName": upn});
+            state.store.put("user", "", id, &user).await.unwrap();
+        }
+        state
+    }
+
+    /// A subscription document as the API would store it, posting to `/{name}`.
+    async fn subscribe(state: &AppState, name: &str, resource: &str, changes: &str, minutes: i64) {
+        let expires = clock::format_millis(clock::minutes_before_now(-minutes));
+        let subscription = json!({
+            "id": name,
+            "resource": resource,
+            "changeType": changes,
+            "clientState": format!("fake-state-{name}"),
+            "notificationUrl": format!("http://127.0.0.1:9/{name}"),
+            "expirationDateTime": expires,
+            "creatorId": "u1",
+            "includeResourceData": false,
+        });
+        state
+            .store
+            .put(super::super::KIND, "", name, &subscription)
+            .await
+            .unwrap();
+    }
+
+    /// Put a document and return which subscriptions are notified, with the bodies.
+    async fn notified_by(
+        state: &AppState,
+        kind: &str,
+        parent: &str,
+        id: &str,
+        doc: Value,
+    ) -> Vec<(String, Value)> {
+        let mut feed = state.store.changes();
+        state.store.put(kind, parent, id, &doc).await.unwrap();
+        let change = feed.recv().await.unwrap();
+        let mut sent: Vec<(String, Value)> = notifications(state, &change)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.url.rsplit('/').next().unwrap().to_owned(), o.body))
+            .collect();
+        sent.sort_by(|a, b| a.0.cmp(&b.0));
+        sent
+    }
+
+    fn names(sent: &[(String, Value)]) -> Vec<&str> {
+        sent.iter().map(|(name, _)| name.as_str()).collect()
+    }
+
+    fn keys(value: &Value) -> BTreeSet<String> {
+        value.as_object().unwrap().keys().cloned().collect()
+    }
+
+    #[tokio::test]
+    async fn outlook_and_transcript_changes_reach_only_their_subscriptions() {
+        let state = state().await;
+        subscribe(&state, "mine", "/me/messages", "created,updated", 60).await;
+        subscribe(
+            &state,
+            "inbox",
+            "/me/mailFolders('inbox')/messages",
+            "created",
+            60,
+        )
+        .await;
+        subscribe(&state, "ben", "/users/u2/messages", "created", 60).await;
+        subscribe(
+            &state,
+            "calendar",
+            "/users/ada@example.invalid/events",
+            "created,deleted",
+            60,
+        )
+        .await;
+        subscribe(
+            &state,
+            "tenant",
+            "communications/onlineMeetings/getAllTranscripts",
+            "created",
+            60,
+        )
+        .await;
+        subscribe(
+            &state,
+            "organizer",
+            "/users/u2/onlineMeetings/getAllTranscripts",
+            "created",
+            60,
+        )
+        .await;
+        subscribe(&state, "expired", "/me/messages", "created", -1).await;
+        let inbox = json!({"id": "folder-1", "wellKnownName": "inbox", "displayName": "Inbox"});
+        state
+            .store
+            .put("mailFolder", "u1", "folder-1", &inbox)
+            .await
+            .unwrap();
+
+        let mail = json!({"id": "m1", "changeKey": "fake-key", "parentFolderId": "folder-1"});
+        let sent = notified_by(&state, "mailMessage", "u1", "m1", mail.clone()).await;
+        assert_eq!(names(&sent), ["inbox", "mine"]);
+        let expected: Value = serde_json::from_str(BASIC).unwrap();
+        let (item, fixture) = (&sent[1].1["value"][0], &expected["value"][0]);
+        assert_eq!(keys(&sent[1].1), keys(&expected));
+        assert_eq!(keys(item), keys(fixture));
+        assert_eq!(keys(&item["resourceData"]), keys(&fixture["resourceData"]));
+        assert_eq!(item["resource"], "users/u1/messages/m1");
+        assert_eq!(item["resourceData"]["@odata.id"], "Users/u1/Messages/m1");
+        assert_eq!(
+            item["resourceData"]["@odata.type"],
+            "#Microsoft.Graph.Message"
+        );
+        assert_eq!(item["clientState"], "fake-state-mine");
+        assert_eq!(item["changeType"], "created");
+
+        let updated = notified_by(&state, "mailMessage", "u1", "m1", mail).await;
+        assert_eq!(
+            names(&updated),
+            ["mine"],
+            "the inbox subscription wants creations only"
+        );
+        assert_eq!(updated[0].1["value"][0]["changeType"], "updated");
+        let elsewhere = json!({"id": "m2", "parentFolderId": "folder-2"});
+        assert_eq!(
+            names(&notified_by(&state, "mailMessage", "u1", "m2", elsewhere).await),
+            ["mine"]
+        );
+        let bens = json!({"id": "m3", "parentFolderId": "inbox"});
+        assert_eq!(
+            names(&notified_by(&state, "mailMessage", "u2", "m3", bens).await),
+            ["ben"]
+        );
+
+        let event = json!({"id": "e1", "changeKey": "fake-key"});
+        let sent = notified_by(&state, "event", "u1", "e1", event).await;
+        assert_eq!(names(&sent), ["calendar"]);
+        assert_eq!(
+            sent[0].1["value"][0]["resourceData"]["@odata.type"],
+            "#Microsoft.Graph.Event"
+        );
+        assert_eq!(sent[0].1["value"][0]["resource"], "users/u1/events/e1");
+
+        let transcript = json!({"id": "t1", "meetingId": "meeting-1"});
+        let sent = notified_by(
+            &state,
+            "callTranscript",
+            "u1/meeting-1",
+            "t1",
+            transcript.clone(),
+        )
+        .await;
+        assert_eq!(names(&sent), ["tenant"]);
+        assert_eq!(
+            sent[0].1["value"][0]["resource"],
+            "communications/onlineMeetings('meeting-1')/transcripts('t1')"
+        );
+        let sent = notified_by(&state, "callTranscript", "u2/meeting-2", "t2", transcript).await;
+        assert_eq!(names(&sent), ["organizer", "tenant"]);
+        assert_eq!(
+            sent[0].1["value"][0]["resource"],
+            "users('u2')/onlineMeetings('meeting-2')/transcripts('t2')"
+        );
+    }
+}

@@ -297,6 +297,16 @@ fn check_encryption(body: &Value) -> GraphResult<()> {
     Ok(())
 }
 
+/// `latestSupportedTlsVersion`, which Graph defaults to `v1_2`.
+fn tls_version(value: Option<&str>) -> GraphResult<&str> {
+    match value.unwrap_or("v1_2") {
+        v @ ("v1_0" | "v1_1" | "v1_2" | "v1_3") => Ok(v),
+        other => Err(invalid(format!(
+            "Invalid latestSupportedTlsVersion '{other}': use v1_0, v1_1, v1_2 or v1_3."
+        ))),
+    }
+}
+
 /// `POST /subscriptions`: https://learn.microsoft.com/graph/api/subscription-post-subscriptions
 async fn create(
     State(state): State<Arc<AppState>>,
@@ -331,6 +341,7 @@ async fn create(
     check_client_state(client_state)?;
     check_encryption(&body)?;
     let app_id = optional_string(&body, "notificationUrlAppId")?;
+    let tls = tls_version(optional_string(&body, "latestSupportedTlsVersion")?)?;
     require_access(&state, &caller, &target).await?;
 
     state.webhooks.validate(&notification_url).await?;
@@ -353,7 +364,7 @@ async fn create(
         "includeResourceData": rich,
         "encryptionCertificate": if rich { body["encryptionCertificate"].clone() } else { Value::Null },
         "encryptionCertificateId": if rich { body["encryptionCertificateId"].clone() } else { Value::Null },
-        "latestSupportedTlsVersion": "v1_2",
+        "latestSupportedTlsVersion": tls,
         "notificationUrlAppId": app_id,
     });
     state.store.put(KIND, "", &id, &subscription).await?;

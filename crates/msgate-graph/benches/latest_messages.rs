@@ -17,7 +17,14 @@ const CHATS: usize = 50;
 const ROUNDS: usize = 20;
 
 async fn graph_requests(http: &reqwest::Client, login: &str) -> u64 {
-    let stats: Value = http.get(format!("{login}/_sandbox/stats")).send().await.unwrap().json().await.unwrap();
+    let stats: Value = http
+        .get(format!("{login}/_sandbox/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     stats["graph_requests"].as_u64().unwrap()
 }
 
@@ -42,15 +49,27 @@ async fn main() {
     for n in existing.len()..CHATS {
         let other = &info.users[1 + n % (info.users.len() - 1)];
         let third = &info.users[1 + (n + 1) % (info.users.len() - 1)];
-        let bind = |id: &str| json!({"@odata.type": "#microsoft.graph.aadUserConversationMember", "roles": ["owner"],
-            "user@odata.bind": format!("{}/users('{id}')", info.graph_url)});
+        let bind = |id: &str| {
+            json!({"@odata.type": "#microsoft.graph.aadUserConversationMember", "roles": ["owner"],
+            "user@odata.bind": format!("{}/users('{id}')", info.graph_url)})
+        };
         let chat: Value = client
-            .json(&Request::post("/chats", json!({"chatType": "group", "topic": format!("Bench chat {n}"),
-                "members": [bind(&info.users[0].id), bind(&other.id), bind(&third.id)]})))
+            .json(&Request::post(
+                "/chats",
+                json!({"chatType": "group", "topic": format!("Bench chat {n}"),
+                "members": [bind(&info.users[0].id), bind(&other.id), bind(&third.id)]}),
+            ))
             .await
             .unwrap();
         let id = chat["id"].as_str().unwrap();
-        messages::send(&client, id, &format!("hello from chat {n}"), messages::ContentType::Text).await.unwrap();
+        messages::send(
+            &client,
+            id,
+            &format!("hello from chat {n}"),
+            messages::ContentType::Text,
+        )
+        .await
+        .unwrap();
     }
     let http = reqwest::Client::new();
 
@@ -68,7 +87,10 @@ async fn main() {
     let before = graph_requests(&http, &info.login_url).await;
     for _ in 0..ROUNDS {
         let started = Instant::now();
-        let list: Value = client.json(&Request::get("/me/chats").top(CHATS)).await.unwrap();
+        let list: Value = client
+            .json(&Request::get("/me/chats").top(CHATS))
+            .await
+            .unwrap();
         for chat in list["value"].as_array().unwrap() {
             let id = chat["id"].as_str().unwrap();
             let (latest, _) = messages::list(&client, id, Limit::Items(1)).await.unwrap();
@@ -78,8 +100,16 @@ async fn main() {
     }
     let naive_requests = (graph_requests(&http, &info.login_url).await - before) / ROUNDS as u64;
 
-    println!("latest message of each of {CHATS} chats, sandbox on loopback, median of {ROUNDS} runs:");
-    println!("  msgate ($expand=lastMessagePreview): {expanded_requests} Graph request(s), {:.2} ms", median(expanded).as_secs_f64() * 1000.0);
-    println!("  one request per chat:                {naive_requests} Graph requests, {:.2} ms", median(naive).as_secs_f64() * 1000.0);
+    println!(
+        "latest message of each of {CHATS} chats, sandbox on loopback, median of {ROUNDS} runs:"
+    );
+    println!(
+        "  msgate ($expand=lastMessagePreview): {expanded_requests} Graph request(s), {:.2} ms",
+        median(expanded).as_secs_f64() * 1000.0
+    );
+    println!(
+        "  one request per chat:                {naive_requests} Graph requests, {:.2} ms",
+        median(naive).as_secs_f64() * 1000.0
+    );
     sandbox.shutdown().await;
 }

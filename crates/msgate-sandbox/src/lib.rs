@@ -174,6 +174,7 @@ impl Sandbox {
             grants: Mutex::new(Grants::default()),
             log: Mutex::new(RequestLog::default()),
             faults: Mutex::new(faults::Faults::new(options.faults.clone())),
+            webhooks: graph::subscriptions::Webhooks::new()?,
         });
         let users = state
             .users()
@@ -199,6 +200,7 @@ impl Sandbox {
 
         let app = app(Arc::clone(&state));
         let serving = Arc::clone(&state);
+        let delivery = graph::subscriptions::delivery::start(Arc::clone(&state));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -209,6 +211,7 @@ impl Sandbox {
             if let Err(e) = served {
                 tracing::error!(error = %e, "sandbox server stopped");
             }
+            delivery.abort();
             serving.store.close().await;
         });
         Ok(Sandbox {
@@ -271,6 +274,7 @@ fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(graph::router(Arc::clone(&state)))
         .merge(entra::router())
+        .merge(graph::subscriptions::control_routes())
         .route("/_sandbox/requests", get(control::requests))
         .route("/_sandbox/stats", get(control::stats))
         .route("/_sandbox/reset-log", post(control::reset_log))

@@ -90,6 +90,18 @@ const OVERRIDES: &[Override] = &[
 /// Operations with no permission of their own: `$batch` authorizes each item on its own.
 const AUTHORIZED_PER_ITEM: &[&str] = &["POST /$batch"];
 
+/// Operations whose permission depends on the resource named in the body or the stored entity,
+/// decided by their handlers: subscriptions need what reading the subscribed resource needs
+/// (https://learn.microsoft.com/graph/api/subscription-post-subscriptions).
+const AUTHORIZED_BY_HANDLER: &[&str] = &[
+    "GET /subscriptions",
+    "POST /subscriptions",
+    "GET /subscriptions/{id}",
+    "PATCH /subscriptions/{id}",
+    "DELETE /subscriptions/{id}",
+    "POST /subscriptions/{id}/reauthorize",
+];
+
 static TABLE: LazyLock<HashMap<String, Entry>> = LazyLock::new(|| {
     let parsed: Value = serde_json::from_str(REFERENCE).unwrap_or(Value::Null);
     let scheme = |v: &Value| -> Option<Vec<String>> {
@@ -161,23 +173,29 @@ pub fn accepted(permission: &str) -> Vec<String> {
 /// Decide whether a token holding `granted` may call `operation`. An operation nobody wrote a
 /// permission down for is refused: the sandbox fails closed, like the product.
 pub fn decide(operation: &str, scheme: Scheme, granted: &BTreeSet<String>) -> Decision {
-    if AUTHORIZED_PER_ITEM.contains(&operation) {
+    if AUTHORIZED_PER_ITEM.contains(&operation) || AUTHORIZED_BY_HANDLER.contains(&operation) {
         return Decision::Allow;
     }
     match listed(operation, scheme) {
         None => Decision::Unsupported,
-        Some(None) => Decision::Unsupported,
-        Some(Some(needed)) => {
-            if needed
-                .iter()
-                .flat_map(|p| accepted(p))
-                .any(|p| granted.contains(&p))
-            {
-                Decision::Allow
-            } else {
-                Decision::Deny(needed.to_vec())
-            }
-        }
+        Some(needed) => decide_among(needed, granted),
+    }
+}
+
+/// Decide whether `granted` holds one of `needed` (or a broader form); `None` means the scheme
+/// is not supported at all.
+pub fn decide_among<S: AsRef<str>>(needed: Option<&[S]>, granted: &BTreeSet<String>) -> Decision {
+    let Some(needed) = needed else {
+        return Decision::Unsupported;
+    };
+    if needed
+        .iter()
+        .flat_map(|p| accepted(p.as_ref()))
+        .any(|p| granted.contains(&p))
+    {
+        Decision::Allow
+    } else {
+        Decision::Deny(needed.iter().map(|p| p.as_ref().to_owned()).collect())
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::faults::Faults;
+use crate::graph::subscriptions::Webhooks;
 use crate::jwt::Signer;
 use crate::store::Store;
 use crate::tenant::Tenant;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub grants: Mutex<Grants>,
     pub log: Mutex<RequestLog>,
     pub faults: Mutex<Faults>,
+    /// Change notifications: the client that posts them and the queue of the delivery task.
+    pub webhooks: Webhooks,
 }
 
 impl AppState {

@@ -3,6 +3,10 @@
 //! One table holds all entities, keyed by kind, parent and id, in insertion order; handlers
 //! give the documents their Graph semantics. A file under `--data` keeps the tenant across
 //! restarts; without it the database lives in memory and vanishes with the process.
+//!
+//! Every put and delete is also published as a [`Change`] on a broadcast channel: the change
+//! feed behind change notifications, fed from the one place every write goes through, so no
+//! handler can forget to announce what it changed.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -12,6 +16,7 @@ use msgate_core::{Error, Result};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use tokio::sync::broadcast;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS entities (
@@ -27,11 +32,34 @@ CREATE INDEX IF NOT EXISTS entities_by_seq ON entities (kind, parent, seq);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 ";
 
+/// How many changes the feed holds for a listener that falls behind; past that the listener
+/// is told how many it missed.
+const FEED_CAPACITY: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeType {
+    Created,
+    Updated,
+    Deleted,
+}
+
+/// One write to the store, as the change feed announces it.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub kind: String,
+    pub parent: String,
+    pub id: String,
+    pub change_type: ChangeType,
+    /// The document as written, or as it was before a delete.
+    pub document: Value,
+}
+
 #[derive(Debug)]
 pub struct Store {
     pool: SqlitePool,
     /// Orders documents on insertion and, as each document's version, on every change.
     next_seq: AtomicI64,
+    feed: broadcast::Sender<Change>,
 }
 
 fn db_error(e: sqlx::Error) -> Error {
@@ -75,7 +103,26 @@ impl Store {
         Ok(Store {
             pool,
             next_seq: AtomicI64::new(max.unwrap_or(0) + 1),
+            feed: broadcast::channel(FEED_CAPACITY).0,
         })
+    }
+
+    /// Every change from now on, in the order the writes completed.
+    pub fn changes(&self) -> broadcast::Receiver<Change> {
+        self.feed.subscribe()
+    }
+
+    fn publish(&self, kind: &str, parent: &str, id: &str, change_type: ChangeType, body: &Value) {
+        if self.feed.receiver_count() == 0 {
+            return;
+        }
+        let _ = self.feed.send(Change {
+            kind: kind.to_owned(),
+            parent: parent.to_owned(),
+            id: id.to_owned(),
+            change_type,
+            document: body.clone(),
+        });
     }
 
     pub async fn is_empty(&self) -> Result<bool> {
@@ -106,12 +153,14 @@ impl Store {
     }
 
     /// Insert or replace; a replaced document keeps its place in the order and gets a new
-    /// version, which is what delta queries follow.
+    /// version, which is what delta queries follow. An update keeps the original `seq`, which
+    /// is how the change feed tells a creation from an update.
     pub async fn put(&self, kind: &str, parent: &str, id: &str, body: &Value) -> Result<()> {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        sqlx::query(
+        let kept: i64 = sqlx::query_scalar(
             "INSERT INTO entities (kind, parent, id, seq, version, body) VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT (kind, parent, id) DO UPDATE SET body = excluded.body, version = excluded.version",
+             ON CONFLICT (kind, parent, id) DO UPDATE SET body = excluded.body, version = excluded.version
+             RETURNING seq",
         )
         .bind(kind)
         .bind(parent)
@@ -119,21 +168,33 @@ impl Store {
         .bind(seq)
         .bind(seq)
         .bind(body.to_string())
-        .execute(&self.pool)
+        .fetch_one(&self.pool)
         .await
         .map_err(db_error)?;
+        let change_type = if kept == seq {
+            ChangeType::Created
+        } else {
+            ChangeType::Updated
+        };
+        self.publish(kind, parent, id, change_type, body);
         Ok(())
     }
 
     pub async fn delete(&self, kind: &str, parent: &str, id: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM entities WHERE kind = ? AND parent = ? AND id = ?")
-            .bind(kind)
-            .bind(parent)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(done.rows_affected() > 0)
+        let removed: Option<String> = sqlx::query_scalar(
+            "DELETE FROM entities WHERE kind = ? AND parent = ? AND id = ? RETURNING body",
+        )
+        .bind(kind)
+        .bind(parent)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let Some(body) = removed else {
+            return Ok(false);
+        };
+        self.publish(kind, parent, id, ChangeType::Deleted, &parse(&body)?);
+        Ok(true)
     }
 
     /// Every document of `kind` under `parent`, oldest first.
@@ -238,6 +299,32 @@ mod tests {
         );
         assert!(store.delete("chat", "", "a").await.unwrap());
         assert!(store.get("chat", "", "a").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn the_change_feed_tells_creations_updates_and_deletes_apart() {
+        let store = Store::open(None).await.unwrap();
+        let mut feed = store.changes();
+        store.put("chat", "", "c", &json!({"v": 1})).await.unwrap();
+        store.put("chat", "", "c", &json!({"v": 2})).await.unwrap();
+        assert!(store.delete("chat", "", "c").await.unwrap());
+        assert!(!store.delete("chat", "", "c").await.unwrap());
+        let seen: Vec<(ChangeType, Value)> = (0..3)
+            .map(|_| {
+                let change = feed.try_recv().unwrap();
+                assert_eq!((change.kind.as_str(), change.id.as_str()), ("chat", "c"));
+                (change.change_type, change.document["v"].clone())
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (ChangeType::Created, json!(1)),
+                (ChangeType::Updated, json!(2)),
+                (ChangeType::Deleted, json!(2)),
+            ]
+        );
+        assert!(feed.try_recv().is_err(), "a delete of nothing is no change");
     }
 
     #[tokio::test]

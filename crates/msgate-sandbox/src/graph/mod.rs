@@ -19,7 +19,7 @@ mod messages;
 pub(crate) mod people;
 mod presence;
 mod search;
-mod subscriptions;
+pub(crate) mod subscriptions;
 pub(crate) mod team_apps;
 mod teams;
 pub(crate) mod todo;
@@ -286,6 +286,10 @@ pub struct Caller {
     /// The signed-in user (delegated tokens only).
     pub user_id: Option<String>,
     pub granted: BTreeSet<String>,
+    /// The client the token was issued to (`appid`).
+    pub app_id: Option<String>,
+    /// The user, or for app-only tokens the app's service principal (`oid`).
+    pub object_id: Option<String>,
 }
 
 impl Caller {
@@ -312,28 +316,36 @@ async fn authorize(
     if template.starts_with("/me") {
         caller.me()?;
     }
-    match permissions::decide(&operation, caller.scheme, &caller.granted) {
-        Decision::Allow => {}
+    enforce(
+        permissions::decide(&operation, caller.scheme, &caller.granted),
+        &caller,
+    )?;
+    request.extensions_mut().insert(caller);
+    Ok(next.run(request).await)
+}
+
+/// Graph's 403 for a permission decision that does not allow the call.
+pub(crate) fn enforce(decision: Decision, caller: &Caller) -> Result<(), GraphError> {
+    match decision {
+        Decision::Allow => Ok(()),
         Decision::Deny(needed) => {
             let held: Vec<&str> = caller.granted.iter().map(String::as_str).collect();
-            return Err(GraphError::forbidden(format!(
+            Err(GraphError::forbidden(format!(
                 "Missing scope permissions on the request. API requires one of '{}'. Scopes on the request '{}'",
                 needed.join(", "),
                 held.join(", ")
-            )));
+            )))
         }
         Decision::Unsupported => {
             let kind = match caller.scheme {
                 Scheme::Delegated => "delegated",
                 Scheme::Application => "application",
             };
-            return Err(GraphError::forbidden(format!(
+            Err(GraphError::forbidden(format!(
                 "This API does not support {kind} permissions."
-            )));
+            )))
         }
     }
-    request.extensions_mut().insert(caller);
-    Ok(next.run(request).await)
 }
 
 fn authenticate(
@@ -398,6 +410,8 @@ fn authenticate(
         scheme,
         user_id,
         granted,
+        app_id: claims["appid"].as_str().map(str::to_owned),
+        object_id: claims["oid"].as_str().map(str::to_owned),
     })
 }
 

@@ -395,6 +395,21 @@ async fn folders_have_well_known_names_counts_and_children() {
     assert_eq!(duplicate.body["error"]["code"], "ErrorFolderExists");
     let vendors = folder(&t, &token, &vendor_id).await;
     assert_eq!(vendors["childFolderCount"], 1);
+    let hidden = t
+        .post(
+            &token,
+            "/me/mailFolders",
+            &json!({"displayName": "Stash", "isHidden": true}),
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::CREATED);
+    let shown = |list: &Response| values(list).iter().any(|f| f["displayName"] == "Stash");
+    assert!(!shown(&t.get(&token, "/me/mailFolders?$top=50").await));
+    let with_hidden = t
+        .get(&token, "/me/mailFolders?$top=50&includeHiddenFolders=true")
+        .await;
+    assert_faithful("GET", "/me/mailFolders", &with_hidden);
+    assert!(shown(&with_hidden));
 
     let missing = t
         .get(
@@ -519,6 +534,10 @@ async fn prefer_text_returns_plain_bodies_and_says_so() {
             .iter()
             .all(|m| m["body"]["contentType"] == "text")
     );
+
+    let paged = get_with(&t, &token, "/me/messages", "odata.maxpagesize=3").await;
+    assert_eq!(values(&paged).len(), 3);
+    assert_eq!(paged.headers["preference-applied"], "odata.maxpagesize=3");
 
     let html = t.get(&token, &path).await;
     assert_eq!(html.body["body"]["contentType"], "html");

@@ -85,10 +85,8 @@ async fn delta(
 ) -> GraphResult<Response> {
     let mut query = parse_query(raw)?;
     let change_type = check(&query, raw)?;
-    let preferences = Preferences::from_headers(headers);
-    if let Some(size) = preferences.max_page_size {
-        query.top = Some(size);
-    }
+    let mut preferences = Preferences::from_headers(headers);
+    preferences.size_pages(&mut query);
     let me = caller.me()?;
     let mailbox = Mailbox::new(&state.store, me);
     let folder = match folder_segment {

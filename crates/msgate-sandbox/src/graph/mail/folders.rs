@@ -60,13 +60,19 @@ async fn counted(mailbox: &Mailbox<'_>, folders: Vec<Value>) -> GraphResult<Vec<
         .collect())
 }
 
-/// The child folders of `parent`, by display name as Outlook lists them.
-async fn children(mailbox: &Mailbox<'_>, parent: &str) -> GraphResult<Vec<Value>> {
+/// The child folders of `parent`, by display name as Outlook lists them; hidden ones only when
+/// the request says `includeHiddenFolders=true`.
+async fn children(mailbox: &Mailbox<'_>, parent: &str, query: &Query) -> GraphResult<Vec<Value>> {
+    let include_hidden = query
+        .other
+        .iter()
+        .any(|(k, v)| k == "includeHiddenFolders" && v == "true");
     let mut folders: Vec<Value> = mailbox
         .folders()
         .await?
         .into_iter()
         .filter(|f| f["parentFolderId"] == parent)
+        .filter(|f| include_hidden || f["isHidden"] != true)
         .collect();
     folders.sort_by_key(|f| f["displayName"].as_str().unwrap_or_default().to_lowercase());
     counted(mailbox, folders).await
@@ -87,7 +93,7 @@ pub async fn list(
     let me = caller.me()?;
     let mailbox = Mailbox::new(&state.store, me);
     let root = mailbox.well_known_id(ROOT);
-    let items = children(&mailbox, &root).await?;
+    let items = children(&mailbox, &root, &query).await?;
     let context = format!("users('{me}')/mailFolders");
     collection(
         &state,
@@ -124,7 +130,7 @@ pub async fn child_folders(
     let me = caller.me()?;
     let mailbox = Mailbox::new(&state.store, me);
     let parent = mailbox.folder(&folder_id).await?;
-    let items = children(&mailbox, id_of(&parent)).await?;
+    let items = children(&mailbox, id_of(&parent), &query).await?;
     let path = format!("/me/mailFolders/{folder_id}/childFolders");
     let context = format!(
         "users('{me}')/mailFolders('{}')/childFolders",

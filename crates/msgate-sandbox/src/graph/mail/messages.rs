@@ -73,9 +73,10 @@ async fn listing(
     raw: Option<&str>,
     listing: Listing<'_>,
 ) -> GraphResult<Response> {
-    let query = parse_query(raw)?;
+    let mut query = parse_query(raw)?;
     search::check_combinations(&query, raw)?;
-    let preferences = Preferences::from_headers(headers);
+    let mut preferences = Preferences::from_headers(headers);
+    preferences.size_pages(&mut query);
     let mailbox = Mailbox::new(&state.store, caller.me()?);
     let mut items: Vec<Value> = mailbox
         .messages()
@@ -180,7 +181,7 @@ pub async fn respond_with(
     let context = format!("users('{me}')/messages/$entity");
     let mut body = entity(state, query, &shown, &context).0;
     expand_attachments(&mailbox, query, std::slice::from_mut(&mut body)).await?;
-    Ok(preferences.respond(status, body))
+    Ok(preferences.unpaged().respond(status, body))
 }
 
 pub async fn get(

@@ -438,6 +438,23 @@ impl Preferences {
         preferences
     }
 
+    /// `odata.maxpagesize` sizes pages unless `$top` already does.
+    pub fn size_pages(&mut self, query: &mut Query) {
+        match (self.max_page_size, query.top) {
+            (Some(size), None) => query.top = Some(size),
+            (Some(_), Some(_)) => self.max_page_size = None,
+            _ => {}
+        }
+    }
+
+    /// A single entity is not paged: only the body preference can apply to it.
+    pub fn unpaged(&self) -> Preferences {
+        Preferences {
+            body_type: self.body_type.clone(),
+            max_page_size: None,
+        }
+    }
+
     /// The `Preference-Applied` value for what was honoured.
     fn applied(&self) -> Option<String> {
         let mut applied = Vec::new();
@@ -575,12 +592,19 @@ pub fn quote_header(original: &Value) -> String {
     header
 }
 
-/// The HTML of a body, whatever it was written in.
+/// The HTML of a body, whatever it was written in, without its document wrapper, ready to be
+/// quoted inside another.
 pub fn body_html(body: &Value) -> String {
-    match body["contentType"].as_str() {
-        Some("html") => body["content"].as_str().unwrap_or_default().to_owned(),
-        _ => escape_html(body["content"].as_str().unwrap_or_default()).replace('\n', "<br>"),
+    let content = body["content"].as_str().unwrap_or_default();
+    if body["contentType"] != "html" {
+        return escape_html(content).replace('\n', "<br>");
     }
+    let inner = content
+        .find("<body")
+        .and_then(|start| content[start..].find('>').map(|end| start + end + 1))
+        .map_or(content, |start| &content[start..]);
+    let inner = inner.rfind("</body>").map_or(inner, |end| &inner[..end]);
+    inner.to_owned()
 }
 
 #[cfg(test)]
@@ -591,6 +615,14 @@ mod tests {
     fn html_bodies_read_as_text_with_line_breaks() {
         let body = json!({"contentType": "html", "content": "<html><head><style>p{}</style></head><body><p>Hi &amp; welcome</p><p>Second</p></body></html>"});
         assert_eq!(body_text(&body), "Hi & welcome\nSecond");
+    }
+
+    #[test]
+    fn quoted_bodies_lose_their_document_wrapper() {
+        let html = json!({"contentType": "html", "content": "<html><head></head><body class=\"x\"><p>Hi</p></body></html>"});
+        assert_eq!(body_html(&html), "<p>Hi</p>");
+        let text = json!({"contentType": "text", "content": "a < b\nc"});
+        assert_eq!(body_html(&text), "a &lt; b<br>c");
     }
 
     #[test]

@@ -275,6 +275,7 @@ fn app(state: Arc<AppState>) -> Router {
         .merge(graph::router(Arc::clone(&state)))
         .merge(entra::router())
         .merge(graph::subscriptions::control_routes())
+        .merge(graph::mail::sandbox_routes())
         .route("/_sandbox/requests", get(control::requests))
         .route("/_sandbox/stats", get(control::stats))
         .route("/_sandbox/reset-log", post(control::reset_log))

@@ -85,6 +85,31 @@ const OVERRIDES: &[Override] = &[
             "Group.Read.All",
         ]),
     ),
+    // https://learn.microsoft.com/graph/api/attachment-get ("Get the raw contents of a file
+    // attachment on a message").
+    (
+        "GET /me/messages/{id_1}/attachments/{id_2}/$value",
+        Some(&["Mail.Read"]),
+        Some(&["Mail.Read"]),
+    ),
+    // https://learn.microsoft.com/graph/api/attachment-createuploadsession
+    (
+        "POST /me/messages/{id_1}/attachments/createUploadSession",
+        Some(&["Mail.ReadWrite"]),
+        Some(&["Mail.ReadWrite"]),
+    ),
+    // https://learn.microsoft.com/graph/api/user-post-mailfolders
+    (
+        "POST /me/mailFolders",
+        Some(&["Mail.ReadWrite"]),
+        Some(&["Mail.ReadWrite"]),
+    ),
+    // https://learn.microsoft.com/graph/api/mailfolder-post-childfolders
+    (
+        "POST /me/mailFolders/{id_1}/childFolders",
+        Some(&["Mail.ReadWrite"]),
+        Some(&["Mail.ReadWrite"]),
+    ),
 ];
 
 /// Operations with no permission of their own: `$batch` authorizes each item on its own.

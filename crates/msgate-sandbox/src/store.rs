@@ -233,6 +233,23 @@ impl Store {
         Ok((docs, newest))
     }
 
+    /// Ids of the documents inserted after `version` (an update keeps a document's insertion
+    /// order), which tells a delta query's "created" from "updated".
+    pub async fn inserted_since(
+        &self,
+        kind: &str,
+        parent: &str,
+        version: i64,
+    ) -> Result<Vec<String>> {
+        sqlx::query_scalar("SELECT id FROM entities WHERE kind = ? AND parent = ? AND seq > ?")
+            .bind(kind)
+            .bind(parent)
+            .bind(version)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
     pub async fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         sqlx::query_scalar("SELECT value FROM kv WHERE key = ?")
             .bind(key)

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 const SUBSET_FILE: &str = "graph-v1.0-subset.openapi.json";
 const SCHEMA_REF: &str = "#/components/schemas/";
@@ -369,6 +369,50 @@ fn patch_known_divergences(doc: &mut Value) {
         if let Some(parameters) = parameters {
             add_camel_case_aliases(parameters);
         }
+    }
+    patch_outlook_mail(doc);
+}
+
+/// Outlook mail answers with other statuses than the CSDL-generated subset says, and creates a
+/// message from JSON where the subset, seeing a media entity, expects a stream. Each entry
+/// follows the operation's documentation page: `user-sendmail`, `message-send`,
+/// `message-reply`, `message-replyall` and `message-forward` answer 202 Accepted;
+/// `message-move` and `message-copy` 201 Created; `message-update` 200 OK with the message;
+/// `user-post-messages` takes a JSON message.
+fn patch_outlook_mail(doc: &mut Value) {
+    const STATUSES: &[(&str, &str, &str, &str)] = &[
+        ("/me/sendMail", "post", "204", "202"),
+        ("/me/messages/{id_1}/send", "post", "204", "202"),
+        ("/me/messages/{id_1}/reply", "post", "204", "202"),
+        ("/me/messages/{id_1}/replyAll", "post", "204", "202"),
+        ("/me/messages/{id_1}/forward", "post", "204", "202"),
+        ("/me/messages/{id_1}/move", "post", "200", "201"),
+        ("/me/messages/{id_1}/copy", "post", "200", "201"),
+    ];
+    let message = json!({"$ref": "#/components/schemas/microsoft.graph.message"});
+    for (path, method, subset, graph) in STATUSES {
+        let responses = doc["paths"][*path][*method]["responses"].as_object_mut();
+        if let Some(responses) = responses
+            && let Some(response) = responses.remove(*subset)
+        {
+            responses.insert((*graph).to_owned(), response);
+        }
+    }
+    let update = &mut doc["paths"]["/me/messages/{id_1}"]["patch"]["responses"];
+    if let Some(responses) = update.as_object_mut()
+        && responses.remove("204").is_some()
+    {
+        responses.insert(
+            "200".to_owned(),
+            json!({
+                "description": "The updated message",
+                "content": {"application/json": {"schema": message.clone()}}
+            }),
+        );
+    }
+    let create = &mut doc["paths"]["/me/messages"]["post"]["requestBody"]["content"];
+    if create.get("*/*").is_some() {
+        *create = json!({"application/json": {"schema": message}});
     }
 }
 
@@ -1234,6 +1278,45 @@ mod tests {
                 r#"/message/body/contentType: "Text" is not one of "text", "html" (microsoft.graph.bodyType)"#
             ]
         );
+    }
+
+    #[test]
+    fn outlook_mail_answers_as_documented() {
+        let api = graph();
+        let message = json!({
+            "id": "AAMkAGI2AAA=",
+            "subject": "Lunch",
+            "body": { "contentType": "text", "content": "Noon?" },
+            "isDraft": true
+        });
+        for path in [
+            "/me/sendMail",
+            "/me/messages/AAMk=/send",
+            "/me/messages/AAMk=/forward",
+        ] {
+            assert_eq!(
+                api.validate_response("POST", path, 202, &Value::Null),
+                Ok(())
+            );
+            assert!(
+                api.validate_response("POST", path, 204, &Value::Null)
+                    .is_err()
+            );
+        }
+        assert_eq!(
+            api.validate_response("POST", "/me/messages/AAMk=/move", 201, &message),
+            Ok(())
+        );
+        assert_eq!(
+            api.validate_response("PATCH", "/me/messages/AAMk=", 200, &message),
+            Ok(())
+        );
+        assert!(
+            api.validate_response("PATCH", "/me/messages/AAMk=", 204, &Value::Null)
+                .is_err()
+        );
+        let draft = json!({ "subject": "Lunch", "toRecipients": [] });
+        assert_eq!(api.validate_request("POST", "/me/messages", &draft), Ok(()));
     }
 
     #[test]

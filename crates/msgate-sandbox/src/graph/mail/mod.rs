@@ -1,0 +1,97 @@
+//! Outlook mail, emulated: every user's mailbox with the well-known folders, messages with
+//! Outlook's query rules, drafts, sending with local delivery to tenant users, replies that
+//! keep the thread, moves and copies, file attachments (large ones through an upload session),
+//! and delta queries.
+//!
+//! Outlook differs from the rest of Graph in ways clients trip over, and the sandbox keeps
+//! those differences: its own error codes (`ErrorItemNotFound`, `ErrorInvalidIdMalformed`,
+//! `ErrorInvalidRecipients`, `InefficientFilter`, `SearchWithFilter`), `202 Accepted` for every
+//! send, `201 Created` and a new id for a move, a `Prefer` header for text bodies, and an upload
+//! URL that must not see the Graph token.
+
+mod attachments;
+mod delta;
+mod demo;
+mod folders;
+mod mailbox;
+mod messages;
+mod moves;
+mod search;
+mod send;
+mod shape;
+mod upload;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post, put};
+
+use crate::state::AppState;
+use crate::store::Store;
+use crate::tenant::Tenant;
+
+/// The Graph routes, below `/v1.0`, named as in the OpenAPI subset.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/me/messages", get(messages::list).post(messages::create))
+        .route("/me/messages/delta", get(delta::all_messages))
+        .route(
+            "/me/messages/{id_1}",
+            get(messages::get)
+                .patch(messages::update)
+                .delete(messages::delete),
+        )
+        .route("/me/messages/{id_1}/send", post(send::send_draft))
+        .route("/me/messages/{id_1}/reply", post(send::reply))
+        .route("/me/messages/{id_1}/replyAll", post(send::reply_all))
+        .route("/me/messages/{id_1}/forward", post(send::forward))
+        .route("/me/messages/{id_1}/move", post(moves::move_message))
+        .route("/me/messages/{id_1}/copy", post(moves::copy_message))
+        .route(
+            "/me/messages/{id_1}/attachments",
+            get(attachments::list).post(attachments::add),
+        )
+        .route(
+            "/me/messages/{id_1}/attachments/createUploadSession",
+            post(attachments::create_upload_session),
+        )
+        .route(
+            "/me/messages/{id_1}/attachments/{id_2}",
+            get(attachments::get),
+        )
+        .route(
+            "/me/messages/{id_1}/attachments/{id_2}/$value",
+            get(attachments::value),
+        )
+        .route("/me/sendMail", post(send::send_mail))
+        .route(
+            "/me/mailFolders",
+            get(folders::list).post(folders::create_top_level),
+        )
+        .route("/me/mailFolders/{id_1}", get(folders::get))
+        .route(
+            "/me/mailFolders/{id_1}/childFolders",
+            get(folders::child_folders).post(folders::create_child),
+        )
+        .route(
+            "/me/mailFolders/{id_1}/messages",
+            get(messages::list_in_folder),
+        )
+        .route(
+            "/me/mailFolders/{id_1}/messages/delta",
+            get(delta::in_folder),
+        )
+}
+
+/// Routes outside `/v1.0`: the pre-authenticated upload URL (Outlook's lives on another host)
+/// and the record of mail sent outside the tenant.
+pub fn sandbox_routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route(upload::PATH, put(upload::put).delete(upload::cancel))
+        .route("/_sandbox/mail/outbound", get(send::outbound))
+}
+
+/// The demo tenant's share of this area.
+pub async fn seed(store: &Store, _tenant: &Tenant, _graph_url: &str) -> msgate_core::Result<()> {
+    demo::mailboxes(store).await
+}

@@ -228,6 +228,7 @@ fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(graph::router(Arc::clone(&state)))
         .merge(entra::router())
+        .merge(graph::files::content_routes(Arc::clone(&state)))
         .route("/_sandbox/requests", get(control::requests))
         .route("/_sandbox/stats", get(control::stats))
         .route("/_sandbox/reset-log", post(control::reset_log))

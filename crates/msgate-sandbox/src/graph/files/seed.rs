@@ -45,6 +45,11 @@ const ADA: &[SeedFile] = &[
         "# Product roadmap 2026\n\n## Q1 — Onboarding\n- New sign-up flow (two steps instead of three)\n- Guided tour for first projects\n\n## Q2 — Collaboration\n- Shared workspaces\n- Comment threads on exports\n\n## Q3 — Scale\n- Export timeout fix for large reports\n- Regional data residency (EU)\n\n## Q4 — Insights\n- Usage dashboards for admins\n",
     ),
     (
+        "Documents/Notes.md",
+        60 * 3,
+        "# Notes\n\n- Roadmap slide for the quarterly review before Friday.\n- Drop step three of the sign-up flow (Chloe).\n- Add the token-scanning line to the 4.2 release notes.\n",
+    ),
+    (
         "Documents/Q3 budget.csv",
         60 * 24 * 2,
         "item,owner,amount_eur\nUser research panel,Ada Brennan,4800\nDesign contractor,Chloe Martin,12000\nCI runner pool,Grace Kim,6400\nOffsite,Hugo Lindqvist,9000\n",

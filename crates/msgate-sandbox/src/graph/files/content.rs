@@ -36,7 +36,6 @@ use crate::{clock, ids};
 
 pub const DOWNLOAD_ROUTE: &str = "/_sandbox/content/{token}";
 pub const UPLOAD_ROUTE: &str = "/_sandbox/upload/{session}";
-pub const MONITOR_ROUTE: &str = "/_sandbox/monitor/{job}";
 
 /// "The maximum bytes in any given request is less than 60 MiB."
 pub const MAX_FRAGMENT: usize = 60 * 1024 * 1024;

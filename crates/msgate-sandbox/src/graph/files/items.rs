@@ -30,6 +30,8 @@ use crate::state::AppState;
 const PAGING: (usize, usize) = (200, 999);
 const PERMISSION: &str = "drivePermission";
 const COPY_JOB: &str = "copyJob";
+/// Where a copy is monitored: outside Graph, like the service it stands for.
+pub const MONITOR_ROUTE: &str = "/_sandbox/monitor/{job}";
 
 fn item_context(target: &Target) -> String {
     format!("{}/items/$entity", target.context)
@@ -358,11 +360,7 @@ pub async fn copy_item(
             &json!({"id": job, "resourceId": id_of(&copy)}),
         )
         .await?;
-    let monitor = format!(
-        "{}{}",
-        state.base_url,
-        super::content::MONITOR_ROUTE.replace("{job}", &job)
-    );
+    let monitor = format!("{}{}", state.base_url, MONITOR_ROUTE.replace("{job}", &job));
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, monitor)]).into_response())
 }
 

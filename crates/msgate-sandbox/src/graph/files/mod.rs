@@ -103,7 +103,7 @@ pub fn content_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
                 .get(content::upload_status)
                 .delete(content::cancel_upload),
         )
-        .route(content::MONITOR_ROUTE, get(items::copy_status))
+        .route(items::MONITOR_ROUTE, get(items::copy_status))
 }
 
 /// The Graph router with path-addressed drive requests rewritten to their item-id form.

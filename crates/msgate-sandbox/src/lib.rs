@@ -276,6 +276,7 @@ fn app(state: Arc<AppState>) -> Router {
         .merge(entra::router())
         .merge(graph::subscriptions::control_routes())
         .merge(graph::mail::sandbox_routes())
+        .merge(graph::files::content_routes(Arc::clone(&state)))
         .route("/_sandbox/requests", get(control::requests))
         .route("/_sandbox/stats", get(control::stats))
         .route("/_sandbox/reset-log", post(control::reset_log))

@@ -41,7 +41,99 @@ type Override = (
     Option<&'static [&'static str]>,
     Option<&'static [&'static str]>,
 );
+/// What the drive item pages list for reading and writing files, least privileged first.
+const FILES_READ: &[&str] = &[
+    "Files.Read",
+    "Files.ReadWrite",
+    "Files.Read.All",
+    "Files.ReadWrite.All",
+    "Sites.Read.All",
+    "Sites.ReadWrite.All",
+];
+const FILES_READ_APP: &[&str] = &[
+    "Files.Read.All",
+    "Files.ReadWrite.All",
+    "Sites.Read.All",
+    "Sites.ReadWrite.All",
+];
+const FILES_WRITE: &[&str] = &[
+    "Files.ReadWrite",
+    "Files.ReadWrite.All",
+    "Sites.ReadWrite.All",
+];
+const FILES_WRITE_APP: &[&str] = &["Files.ReadWrite.All", "Sites.ReadWrite.All"];
 const OVERRIDES: &[Override] = &[
+    // https://learn.microsoft.com/graph/api/driveitem-post-children: create a folder.
+    (
+        "POST /me/drive/root/children",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    (
+        "POST /me/drive/items/{id_1}/children",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    (
+        "POST /drives/{id}/items/{id_1}/children",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    // https://learn.microsoft.com/graph/api/driveitem-search: `search(q='…')`, routed in its
+    // parameter-alias form.
+    (
+        "GET /me/drive/root/search(q=@q)",
+        Some(FILES_READ),
+        Some(FILES_READ_APP),
+    ),
+    // https://learn.microsoft.com/graph/api/drive-get
+    ("GET /drives/{id}", Some(FILES_READ), Some(FILES_READ_APP)),
+    // https://learn.microsoft.com/graph/api/driveitem-get
+    (
+        "GET /drives/{id}/items/{id_1}",
+        Some(&[
+            "Files.Read",
+            "Files.ReadWrite",
+            "Files.Read.All",
+            "Files.ReadWrite.All",
+            "Group.Read.All",
+            "Group.ReadWrite.All",
+            "Sites.Read.All",
+            "Sites.ReadWrite.All",
+        ]),
+        Some(&[
+            "Files.Read.All",
+            "Files.ReadWrite.All",
+            "Group.Read.All",
+            "Group.ReadWrite.All",
+            "Sites.Read.All",
+            "Sites.ReadWrite.All",
+        ]),
+    ),
+    // https://learn.microsoft.com/graph/api/driveitem-list-children
+    (
+        "GET /drives/{id}/items/{id_1}/children",
+        Some(FILES_READ),
+        Some(FILES_READ_APP),
+    ),
+    // https://learn.microsoft.com/graph/api/driveitem-get-content
+    (
+        "GET /drives/{id}/items/{id_1}/content",
+        Some(FILES_READ),
+        Some(FILES_READ_APP),
+    ),
+    // https://learn.microsoft.com/graph/api/driveitem-put-content
+    (
+        "PUT /drives/{id}/items/{id_1}/content",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    // https://learn.microsoft.com/graph/api/driveitem-createuploadsession
+    (
+        "POST /drives/{id}/items/{id_1}/createUploadSession",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
     // https://learn.microsoft.com/graph/api/chatmessage-update: senders edit with delegated rights.
     (
         "PATCH /teams/{id}/channels/{id_1}/messages/{id_2}",

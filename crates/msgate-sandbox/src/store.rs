@@ -268,6 +268,15 @@ impl Store {
         Ok(())
     }
 
+    pub async fn kv_delete(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM kv WHERE key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -240,10 +240,15 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             Arc::clone(&state),
             authorize,
         ))
-        .layer(middleware::from_fn_with_state(state, crate::faults::inject))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            crate::faults::inject,
+        ))
         .fallback(unknown_segment)
         .method_not_allowed_fallback(method_not_allowed);
-    Router::new().nest(PREFIX, routes)
+    // Drive paths (`/me/drive/root:/a/b.txt:/content`) are rewritten to their item-id form
+    // before routing, so each is authorized as the operation it is.
+    Router::new().nest_service(PREFIX, files::path_addressing(routes.with_state(state)))
 }
 
 /// A collection response for `path` (below /v1.0) with its `@odata.context` and paging sizes.

@@ -391,31 +391,21 @@ pub async fn channel_members(
     collection(&state, &query, members, &path, &context, UNPAGED)
 }
 
-/// The channel's folder in the team's document library.
+/// The channel's folder in the team's document library: a real folder there, so what is
+/// uploaded to it is listed and downloadable through `/drives/{drive-id}/items/{id}`.
 pub async fn files_folder(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
     Path((team_id, channel_id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
 ) -> GraphResult<Json<Value>> {
-    require_team_access(&state, &caller, &team_id).await?;
+    let query = Query::parse(raw.as_deref())?;
+    let team = require_team_access(&state, &caller, &team_id).await?;
     let channel = channel_or_404(&state, &team_id, &channel_id).await?;
-    let name = channel["displayName"].as_str().unwrap_or_default();
-    let folder = json!({
-        "id": crate::ids::stable_guid(&format!("folder:{channel_id}")).replace('-', "").to_uppercase(),
-        "name": name,
-        "webUrl": format!("https://larkspur.sharepoint.example.invalid/sites/{team_id}/Shared%20Documents/{name}"),
-        "createdDateTime": channel["createdDateTime"],
-        "lastModifiedDateTime": channel["createdDateTime"],
-        "size": 0,
-        "parentReference": {
-            "driveId": format!("b!{}", crate::ids::stable_guid(&format!("drive:{team_id}")).replace('-', "")),
-            "driveType": "documentLibrary",
-        },
-        "folder": {"childCount": 0},
-    });
+    let folder = super::files::channel_folder(&state, &caller, &team, &channel).await?;
     Ok(entity(
         &state,
-        &Query::default(),
+        &query,
         &folder,
         &format!("teams('{team_id}')/channels('{channel_id}')/filesFolder/$entity"),
     ))

@@ -85,6 +85,13 @@ const OVERRIDES: &[Override] = &[
             "Group.Read.All",
         ]),
     ),
+    // https://learn.microsoft.com/graph/api/calltranscript-get (example 4): a transcript's
+    // metadata content needs what its content needs.
+    (
+        "GET /me/onlineMeetings/{id_1}/transcripts/{id_2}/metadataContent",
+        Some(&["OnlineMeetingTranscript.Read.All"]),
+        None,
+    ),
 ];
 
 /// Operations with no permission of their own: `$batch` authorizes each item on its own.

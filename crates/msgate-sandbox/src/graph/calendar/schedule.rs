@@ -234,7 +234,161 @@ fn attendance_odds(availability: &str) -> f64 {
 
 struct Attendee {
     request: Value,
+    /// Their busy time; `None` for someone outside the tenant, whose availability is unknown.
     busy: Option<Vec<Instance>>,
+}
+
+/// A findMeetingTimes request, read and checked.
+struct MeetingRequest {
+    duration: SignedDuration,
+    slots: Vec<(Timestamp, Timestamp)>,
+    work_only: bool,
+    organizer_optional: bool,
+    threshold: f64,
+    max: usize,
+    locations: Vec<Value>,
+}
+
+impl MeetingRequest {
+    fn read(body: &Value) -> GraphResult<MeetingRequest> {
+        let duration = match param(body, "meetingDuration").as_str() {
+            None => SignedDuration::from_mins(30),
+            Some(text) => text
+                .parse::<jiff::Span>()
+                .ok()
+                .and_then(|s| SignedDuration::try_from(s).ok())
+                .filter(|d| d.is_positive())
+                .ok_or_else(|| {
+                    GraphError::bad_request(format!(
+                        "Cannot convert the literal '{text}' to the expected type 'Edm.Duration'."
+                    ))
+                })?,
+        };
+        let constraint = param(body, "timeConstraint");
+        Ok(MeetingRequest {
+            duration,
+            slots: time_slots(constraint)?,
+            work_only: !matches!(
+                constraint["activityDomain"].as_str(),
+                Some("personal" | "unrestricted")
+            ),
+            organizer_optional: param(body, "isOrganizerOptional") == true,
+            threshold: param(body, "minimumAttendeePercentage")
+                .as_f64()
+                .unwrap_or(50.0),
+            max: param(body, "maxCandidates")
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(10),
+            locations: param(body, "locationConstraint")["locations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l["displayName"].as_str())
+                .take(1)
+                .map(|name| json!({"displayName": name}))
+                .collect(),
+        })
+    }
+
+    /// The span all slots cover.
+    fn span(&self) -> GraphResult<(Timestamp, Timestamp)> {
+        match (
+            self.slots.iter().map(|s| s.0).min(),
+            self.slots.iter().map(|s| s.1).max(),
+        ) {
+            (Some(from), Some(to)) => Ok((from, to)),
+            _ => Err(invalid_parameter("The timeConstraint has no time slots.")),
+        }
+    }
+
+    /// Every candidate meeting: on the half hour, inside a slot (and working hours for work).
+    fn candidates(&self) -> Vec<(Timestamp, Timestamp)> {
+        let mut out = Vec::new();
+        for (slot_start, slot_end) in &self.slots {
+            let mut start = round_up_to_half_hour(*slot_start);
+            while let Ok(end) = start.checked_add(self.duration) {
+                if end > *slot_end {
+                    break;
+                }
+                if !self.work_only || in_working_hours(start, end) {
+                    out.push((start, end));
+                }
+                match start.checked_add(30.minutes()) {
+                    Ok(next) => start = next,
+                    Err(_) => break,
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What the search found, and what it learned for explaining an empty answer.
+#[derive(Default)]
+struct Search {
+    suggestions: Vec<(f64, Timestamp, Value)>,
+    organizer_ever_free: bool,
+    anyone_unknown: bool,
+}
+
+impl Search {
+    fn run(
+        request: &MeetingRequest,
+        organizer: &[Instance],
+        attendees: &[Attendee],
+        zone: &Zone,
+    ) -> Search {
+        let mut search = Search::default();
+        for (start, end) in request.candidates() {
+            let organizer_availability = availability(organizer, start, end);
+            search.organizer_ever_free |= organizer_availability == "free";
+            let (confidence, each) = attendee_availability(attendees, start, end);
+            search.anyone_unknown |= each.iter().any(|a| a["availability"] == "unknown");
+            let organizer_ok = request.organizer_optional || organizer_availability == "free";
+            if !organizer_ok || confidence < request.threshold {
+                continue;
+            }
+            let reason = if confidence >= 100.0 {
+                "Suggested because it is one of the nearest times when all attendees are available."
+            } else {
+                "Suggested because it is one of the nearest times when most attendees are available."
+            };
+            let suggestion = json!({
+                "confidence": confidence,
+                "organizerAvailability": organizer_availability,
+                "suggestionReason": reason,
+                "meetingTimeSlot": {"start": zone.render(start), "end": zone.render(end)},
+                "attendeeAvailability": each,
+                "locations": request.locations,
+            });
+            search.suggestions.push((confidence, start, suggestion));
+        }
+        search
+    }
+
+    /// The best suggestions first (most likely attended, then earliest), and the reason Graph
+    /// gives when there are none.
+    fn answer(mut self, request: &MeetingRequest) -> (Vec<Value>, &'static str) {
+        self.suggestions
+            .sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let picked: Vec<Value> = self
+            .suggestions
+            .into_iter()
+            .take(request.max)
+            .map(|s| s.2)
+            .collect();
+        let reason = if !picked.is_empty() {
+            ""
+        } else if !request.organizer_optional && !self.organizer_ever_free {
+            "organizerUnavailable"
+        } else if self.anyone_unknown {
+            "attendeesUnavailableOrUnknown"
+        } else {
+            "attendeesUnavailable"
+        };
+        (picked, reason)
+    }
 }
 
 /// https://learn.microsoft.com/graph/api/user-findmeetingtimes: candidate slots every half
@@ -248,31 +402,8 @@ pub async fn find_meeting_times(
 ) -> GraphResult<Response> {
     let me = caller.me()?;
     let preferences = Preferences::from_headers(&headers)?;
-    let duration = match param(&body, "meetingDuration").as_str() {
-        None => SignedDuration::from_mins(30),
-        Some(text) => text
-            .parse::<jiff::Span>()
-            .ok()
-            .and_then(|s| SignedDuration::try_from(s).ok())
-            .filter(|d| d.is_positive())
-            .ok_or_else(|| {
-                GraphError::bad_request(format!(
-                    "Cannot convert the literal '{text}' to the expected type 'Edm.Duration'."
-                ))
-            })?,
-    };
-    let constraint = param(&body, "timeConstraint");
-    let work_only = !matches!(
-        constraint["activityDomain"].as_str(),
-        Some("personal" | "unrestricted")
-    );
-    let slots = time_slots(constraint)?;
-    let (Some(from), Some(to)) = (
-        slots.iter().map(|s| s.0).min(),
-        slots.iter().map(|s| s.1).max(),
-    ) else {
-        return Err(invalid_parameter("The timeConstraint has no time slots."));
-    };
+    let request = MeetingRequest::read(&body)?;
+    let (from, to) = request.span()?;
     let directory = state.users().await?;
     let organizer: Mailbox = mailbox_of(&directory, me)?;
     let organizer_busy = busy_of(&state, &organizer.id, from, to).await?;
@@ -283,7 +414,8 @@ pub async fn find_meeting_times(
             .unwrap_or_default();
         let busy = match shapes::user_by_address(&directory, address) {
             Some(user) => {
-                Some(busy_of(&state, user["id"].as_str().unwrap_or_default(), from, to).await?)
+                let id = user["id"].as_str().unwrap_or_default();
+                Some(busy_of(&state, id, from, to).await?)
             }
             None => None,
         };
@@ -292,78 +424,12 @@ pub async fn find_meeting_times(
             busy,
         });
     }
-    let organizer_optional = param(&body, "isOrganizerOptional") == true;
-    let threshold = param(&body, "minimumAttendeePercentage")
-        .as_f64()
-        .unwrap_or(50.0);
-    let max = param(&body, "maxCandidates")
-        .as_u64()
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(10);
-    let locations: Vec<Value> = param(&body, "locationConstraint")["locations"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|l| l["displayName"].as_str())
-        .take(1)
-        .map(|name| json!({"displayName": name}))
-        .collect();
-    let mut suggestions: Vec<(f64, Timestamp, Value)> = Vec::new();
-    let mut organizer_ever_free = false;
-    let mut anyone_unknown = false;
-    for (slot_start, slot_end) in &slots {
-        let mut start = round_up_to_half_hour(*slot_start);
-        while let Ok(end) = start.checked_add(duration) {
-            if end > *slot_end {
-                break;
-            }
-            if !work_only || in_working_hours(start, end) {
-                let organizer_availability = availability(&organizer_busy, start, end);
-                organizer_ever_free |= organizer_availability == "free";
-                let organizer_ok = organizer_optional || organizer_availability == "free";
-                let (confidence, each) = attendee_availability(&attendees, start, end);
-                anyone_unknown |= each.iter().any(|a| a["availability"] == "unknown");
-                if organizer_ok && confidence >= threshold {
-                    let reason = if confidence >= 100.0 {
-                        "Suggested because it is one of the nearest times when all attendees are available."
-                    } else {
-                        "Suggested because it is one of the nearest times when most attendees are available."
-                    };
-                    let suggestion = json!({
-                        "confidence": confidence,
-                        "organizerAvailability": organizer_availability,
-                        "suggestionReason": reason,
-                        "meetingTimeSlot": {
-                            "start": preferences.zone.render(start),
-                            "end": preferences.zone.render(end),
-                        },
-                        "attendeeAvailability": each,
-                        "locations": locations,
-                    });
-                    suggestions.push((confidence, start, suggestion));
-                }
-            }
-            match start.checked_add(30.minutes()) {
-                Ok(next) => start = next,
-                Err(_) => break,
-            }
-        }
-    }
-    suggestions.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let picked: Vec<Value> = suggestions.into_iter().take(max).map(|s| s.2).collect();
-    let reason = if !picked.is_empty() {
-        ""
-    } else if !organizer_optional && !organizer_ever_free {
-        "organizerUnavailable"
-    } else if anyone_unknown {
-        "attendeesUnavailableOrUnknown"
-    } else {
-        "attendeesUnavailable"
-    };
+    let search = Search::run(&request, &organizer_busy, &attendees, &preferences.zone);
+    let (suggestions, reason) = search.answer(&request);
     let body = json!({
         "@odata.context": format!("{}/$metadata#microsoft.graph.meetingTimeSuggestionsResult", state.graph_url()),
         "emptySuggestionsReason": reason,
-        "meetingTimeSuggestions": picked,
+        "meetingTimeSuggestions": suggestions,
     });
     Ok(respond(StatusCode::OK, body, preferences.applied()))
 }

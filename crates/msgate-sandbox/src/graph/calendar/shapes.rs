@@ -288,14 +288,21 @@ pub fn location(input: &Value) -> Value {
     })
 }
 
+/// The first 255 characters of the body as text, block boundaries read as spaces.
 pub fn body_preview(body: &Value) -> String {
     let content = body["content"].as_str().unwrap_or_default();
     let text = if body["contentType"] == "text" {
-        content.trim().to_owned()
+        content.to_owned()
     } else {
-        model::plain_text(content)
+        let spaced = ["</p>", "</div>", "<br>", "<hr>", "</li>"]
+            .iter()
+            .fold(content.to_owned(), |html, tag| {
+                html.replace(tag, &format!("{tag} "))
+            });
+        model::plain_text(&spaced)
     };
-    text.chars().take(255).collect()
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.join(" ").chars().take(255).collect()
 }
 
 /// A new event in its organizer's calendar, from a create request (already validated).

@@ -1,7 +1,7 @@
 //! Reading a calendar by time: `/me/calendars`, `/me/calendarView` (every event and occurrence
 //! overlapping a window) and `/me/calendarView/delta` (the same, then only what changed).
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::extract::{Extension, RawQuery, State};
@@ -110,7 +110,7 @@ pub async fn delta(
     let (changed, newest_change) = state.store.changed_since("event", me, since).await?;
     let (removed, newest_removal) = state.store.changed_since("eventRemoved", me, since).await?;
     let mut items: Vec<Value> = Vec::new();
-    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     if query.delta_version.is_none() {
         for instance in instances::in_window(&changed, from, to) {
             items.push(shapes::render(&instance.doc, &preferences.zone));
@@ -127,7 +127,7 @@ pub async fn delta(
         }
         for tombstone in &removed {
             for id in removed_ids(&tombstone["event"], from, to) {
-                if seen.insert(id.clone(), ()).is_none() {
+                if seen.insert(id.clone()) {
                     items.push(removed_entry(&id));
                 }
             }

@@ -57,8 +57,8 @@ enum End {
     Never,
 }
 
-/// How far ahead an unbounded series is ever enumerated: ten years of days.
-const HORIZON_DAYS: usize = 3660;
+/// How many days of a series are ever walked: a century, so enumeration always ends.
+const HORIZON_DAYS: usize = 36_525;
 
 impl Recurrence {
     /// Read `recurrence` from an event, with Outlook's 400 for an incomplete pattern or range.

@@ -202,6 +202,13 @@ const OVERRIDES: &[Override] = &[
         Some(&["Mail.ReadWrite"]),
         Some(&["Mail.ReadWrite"]),
     ),
+    // https://learn.microsoft.com/graph/api/calltranscript-get (example 4): a transcript's
+    // metadata content needs what its content needs.
+    (
+        "GET /me/onlineMeetings/{id_1}/transcripts/{id_2}/metadataContent",
+        Some(&["OnlineMeetingTranscript.Read.All"]),
+        None,
+    ),
 ];
 
 /// Operations with no permission of their own: `$batch` authorizes each item on its own.

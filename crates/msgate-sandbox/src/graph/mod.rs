@@ -313,10 +313,12 @@ async fn authorize(
     next: Next,
 ) -> Result<Response, GraphError> {
     let caller = authenticate(&state, request.headers().get(header::AUTHORIZATION))?;
-    let template = matched
-        .as_str()
-        .strip_prefix(PREFIX)
-        .unwrap_or(matched.as_str());
+    let template = operation_template(
+        matched
+            .as_str()
+            .strip_prefix(PREFIX)
+            .unwrap_or(matched.as_str()),
+    );
     let operation = format!("{} {template}", request.method());
     if template.starts_with("/me") {
         caller.me()?;
@@ -351,6 +353,20 @@ pub(crate) fn enforce(decision: Decision, caller: &Caller) -> Result<(), GraphEr
             )))
         }
     }
+}
+
+/// The operation a route serves. A route taking an OData function's parameters in its path
+/// (`…/getAllTranscripts{parameters}` for `getAllTranscripts(meetingOrganizerUserId='…')`) is
+/// the function's operation, keyed without them.
+fn operation_template(route: &str) -> String {
+    route
+        .split('/')
+        .map(|segment| match segment.find('{') {
+            Some(at) if at > 0 => &segment[..at],
+            _ => segment,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn authenticate(

@@ -24,6 +24,7 @@ const FOREIGN_VARS: &[&str] = &[
     "XDG_CONFIG_HOME",
     "XDG_STATE_HOME",
     "APPDATA",
+    "LOCALAPPDATA",
     "NO_COLOR",
 ];
 

@@ -94,34 +94,6 @@ pub struct GlobalArgs {
     pub sandbox: bool,
 }
 
-/// How much of a list to read.
-#[derive(Debug, Args)]
-pub struct ListArgs {
-    /// Read at most N items [default: 25]
-    #[arg(long, value_name = "N", conflicts_with = "all")]
-    pub limit: Option<usize>,
-
-    /// Read every item, page after page
-    #[arg(long)]
-    pub all: bool,
-}
-
-impl ListArgs {
-    pub const DEFAULT_LIMIT: usize = 25;
-
-    pub fn limit(&self) -> msgate_graph::Limit {
-        match (self.all, self.limit) {
-            (true, _) => msgate_graph::Limit::All,
-            (false, limit) => msgate_graph::Limit::Items(limit.unwrap_or(Self::DEFAULT_LIMIT)),
-        }
-    }
-
-    /// What the note on stderr says when the list was cut short.
-    pub fn more_hint(&self) -> String {
-        "rerun with --all, or a larger --limit".to_owned()
-    }
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Sign-in state of the current profile
@@ -131,14 +103,6 @@ pub enum Command {
     /// Read and change settings in the config file
     #[command(subcommand, after_help = CONFIG_AFTER_HELP)]
     Config(ConfigCommand),
-
-    /// Your chats: one-on-one, group and meeting chats
-    #[command(subcommand)]
-    Chat(ChatCommand),
-
-    /// Messages in a chat: read and send
-    #[command(subcommand)]
-    Message(MessageCommand),
 
     /// Run the sandbox tenant: an offline Microsoft Graph and Entra sign-in emulator
     #[command(subcommand)]
@@ -228,32 +192,6 @@ pub enum SeedArg {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ChatCommand {
-    /// List your chats, most recently active first, with each one's last message
-    List(ListArgs),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum MessageCommand {
-    /// List a chat's messages, newest first
-    List {
-        /// The chat's id (19:…@thread.v2)
-        #[arg(long, value_name = "ID")]
-        chat: String,
-        #[command(flatten)]
-        list: ListArgs,
-    },
-    /// Send a text message to a chat
-    Send {
-        /// The chat's id (19:…@thread.v2)
-        #[arg(long, value_name = "ID")]
-        chat: String,
-        /// The message text
-        text: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
 pub enum AuthCommand {
     /// Show whether the profile is signed in, and how (never the token)
     Status,
@@ -284,13 +222,15 @@ pub enum ConfigCommand {
     Path,
 }
 
+/// The whole command line: the commands above and every operation of the catalog.
+pub fn command() -> clap::Command {
+    crate::ops_cli::augment(<Cli as clap::CommandFactory>::command())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
     #[test]
     fn the_command_definition_is_consistent() {
-        Cli::command().debug_assert();
+        super::command().debug_assert();
     }
 }

@@ -27,6 +27,14 @@ pub struct Session<'a> {
 }
 
 impl Context {
+    /// The current profile's local state directory (created on first write), if there is a
+    /// home to put it in.
+    pub fn state_dir(&self) -> Option<std::path::PathBuf> {
+        msgate_core::config::state_dir(&self.env)
+            .ok()
+            .map(|dir| dir.join(self.settings.profile.value.as_str()))
+    }
+
     pub fn config_paths(&self) -> Result<&ConfigPaths> {
         self.config_paths.as_ref().map_err(Clone::clone)
     }

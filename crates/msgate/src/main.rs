@@ -9,21 +9,21 @@ mod context;
 mod diag;
 mod jq;
 mod logging;
+mod ops_cli;
 mod output;
 mod panic;
-mod text;
 mod usage;
 
 use std::ffi::OsString;
 use std::panic::AssertUnwindSafe;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use msgate_core::config::{self, ConfigPaths};
 use msgate_core::settings::{Flags, Settings};
-use msgate_core::{Env, Exit, Result};
+use msgate_core::{Env, Error, Exit, Result};
 
-use crate::cli::Cli;
+use crate::cli::{Cli, GlobalArgs};
 use crate::context::Context;
 use crate::jq::JqFilter;
 use crate::output::Printer;
@@ -48,25 +48,38 @@ fn main() -> ExitCode {
     ExitCode::from(status.status())
 }
 
+/// What the command line asks for: one of msgate's own commands, or a catalog operation.
+enum Invocation {
+    Command(cli::Command),
+    Operation(&'static msgate_ops::Entry, serde_json::Value),
+}
+
 fn run(args: Vec<OsString>, env: Env) -> Result<()> {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
+    let matches = match cli::command().try_get_matches_from(args) {
+        Ok(matches) => matches,
         Err(err) => return usage::handle(err),
     };
-    let flags = Flags {
-        profile: cli.global.profile.clone(),
-        output: cli.global.output.as_deref().map(str::parse).transpose()?,
-        no_color: cli.global.no_color,
-        err_json: cli.global.err_json,
-        debug: cli.global.debug || cli.global.debug_bodies,
+    let global = GlobalArgs::from_arg_matches(&matches).map_err(|e| Error::usage(e.to_string()))?;
+    let invocation = match ops_cli::operation_call(&matches)? {
+        Some((entry, input)) => Invocation::Operation(entry, input),
+        None => Invocation::Command(
+            Cli::from_arg_matches(&matches)
+                .map_err(|e| Error::usage(e.to_string()))?
+                .command,
+        ),
     };
-    let jq = cli
-        .global
-        .jq
-        .as_deref()
-        .map(JqFilter::compile)
-        .transpose()?;
-    let strict = commands::needs_valid_config(&cli.command);
+    let flags = Flags {
+        profile: global.profile.clone(),
+        output: global.output.as_deref().map(str::parse).transpose()?,
+        no_color: global.no_color,
+        err_json: global.err_json,
+        debug: global.debug || global.debug_bodies,
+    };
+    let jq = global.jq.as_deref().map(JqFilter::compile).transpose()?;
+    let strict = match &invocation {
+        Invocation::Command(command) => commands::needs_valid_config(command),
+        Invocation::Operation(..) => true,
+    };
 
     let config_paths = ConfigPaths::locate(&env);
     let loaded = config_paths
@@ -109,13 +122,16 @@ fn run(args: Vec<OsString>, env: Env) -> Result<()> {
 
     let ctx = Context {
         printer: Printer::new(settings.output.value, jq),
-        sandbox: cli.global.sandbox,
-        debug_bodies: cli.global.debug_bodies,
+        sandbox: global.sandbox,
+        debug_bodies: global.debug_bodies,
         env,
         config_paths,
         settings,
     };
-    let data = commands::run(cli.command, &ctx)?;
+    let data = match invocation {
+        Invocation::Command(command) => commands::run(command, &ctx)?,
+        Invocation::Operation(entry, input) => commands::operation::run(entry, input, &ctx)?,
+    };
     ctx.printer.print(data)
 }
 

@@ -19,10 +19,12 @@ use crate::jq::JqFilter;
 pub enum Data {
     /// One object or scalar.
     Value(Value),
-    /// A list; `more` says how to get the rest when it was cut short.
+    /// A list; `more` says how to get the rest when it was cut short; `columns` are what a table
+    /// or CSV shows, in order (empty: every field).
     List {
         items: Vec<Value>,
         more: Option<String>,
+        columns: &'static [&'static str],
     },
     /// Nothing for stdout (the command reported on stderr).
     Nothing,
@@ -65,10 +67,10 @@ impl Printer {
     }
 
     fn render(&self, data: Data) -> Result<String> {
-        let (value, is_list) = match data {
+        let (value, is_list, chosen) = match data {
             Data::Nothing => return Ok(String::new()),
-            Data::Value(value) => (value, false),
-            Data::List { items, .. } => (Value::Array(items), true),
+            Data::Value(value) => (value, false, &[][..]),
+            Data::List { items, columns, .. } => (Value::Array(items), true, columns),
         };
         if let Some(jq) = &self.jq {
             return Ok(render_jq_results(jq.run(&value)?));
@@ -77,11 +79,11 @@ impl Printer {
             (OutputFormat::Json, _) => self.json(&value),
             (OutputFormat::Ndjson, true) => lines(value_items(&value).map(compact)),
             (OutputFormat::Ndjson, false) => lines([compact(&value)].into_iter()),
-            (OutputFormat::Table, true) => table_of_rows(value_items(&value)),
+            (OutputFormat::Table, true) => table_of_rows(value_items(&value), chosen),
             (OutputFormat::Table, false) => table_of_value(&value),
-            (OutputFormat::Csv, true) => csv_of_rows(value_items(&value)),
+            (OutputFormat::Csv, true) => csv_of_rows(value_items(&value), chosen),
             (OutputFormat::Csv, false) => match &value {
-                Value::Object(_) => csv_of_rows(std::slice::from_ref(&value).iter()),
+                Value::Object(_) => csv_of_rows(std::slice::from_ref(&value).iter(), &[]),
                 scalar => lines([cell(scalar)].into_iter()),
             },
         })
@@ -104,10 +106,11 @@ fn note_for(data: &Data, for_a_person: bool) -> Option<String> {
         Data::List {
             items,
             more: Some(more),
+            ..
         } => Some(format!("showing the first {} items; {more}", items.len())),
-        Data::List { items, more: None } if items.is_empty() && for_a_person => {
-            Some("no items".to_owned())
-        }
+        Data::List {
+            items, more: None, ..
+        } if items.is_empty() && for_a_person => Some("no items".to_owned()),
         _ => None,
     }
 }
@@ -160,8 +163,11 @@ fn cell(value: &Value) -> String {
     }
 }
 
-/// Column names in order of first appearance across all rows.
-fn columns<'a>(rows: impl Iterator<Item = &'a Value>) -> Vec<String> {
+/// The chosen columns, or else every column name in order of first appearance across all rows.
+fn columns<'a>(rows: impl Iterator<Item = &'a Value>, chosen: &[&str]) -> Vec<String> {
+    if !chosen.is_empty() {
+        return chosen.iter().map(|c| (*c).to_owned()).collect();
+    }
     let mut columns: Vec<String> = Vec::new();
     for row in rows {
         if let Value::Object(map) = row {
@@ -193,8 +199,8 @@ fn new_table() -> Table {
     table
 }
 
-fn table_of_rows<'a>(rows: impl Iterator<Item = &'a Value> + Clone) -> String {
-    let columns = columns(rows.clone());
+fn table_of_rows<'a>(rows: impl Iterator<Item = &'a Value> + Clone, chosen: &[&str]) -> String {
+    let columns = columns(rows.clone(), chosen);
     let mut table = new_table();
     if !columns.is_empty() {
         table.set_header(columns.iter().map(|c| c.to_uppercase()));
@@ -231,8 +237,8 @@ fn trim_lines(text: &str) -> String {
         .join("\n")
 }
 
-fn csv_of_rows<'a>(rows: impl Iterator<Item = &'a Value> + Clone) -> String {
-    let columns = columns(rows.clone());
+fn csv_of_rows<'a>(rows: impl Iterator<Item = &'a Value> + Clone, chosen: &[&str]) -> String {
+    let columns = columns(rows.clone(), chosen);
     let mut out = String::new();
     if !columns.is_empty() {
         out.push_str(&csv_line(columns.iter().cloned()));
@@ -277,6 +283,7 @@ mod tests {
                 json!({"id": "2", "topic": "say \"hi\"", "unread": true}),
             ],
             more: None,
+            columns: &[],
         }
     }
 
@@ -285,6 +292,7 @@ mod tests {
         let data = Data::List {
             items: vec![json!({"id": "1"})],
             more: Some("rerun with --all for the rest".into()),
+            columns: &[],
         };
         assert_eq!(
             note_for(&data, false).as_deref(),
@@ -295,6 +303,7 @@ mod tests {
         let empty = Data::List {
             items: vec![],
             more: None,
+            columns: &[],
         };
         assert_eq!(note_for(&empty, true).as_deref(), Some("no items"));
         assert_eq!(note_for(&empty, false), None);

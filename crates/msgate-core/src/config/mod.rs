@@ -54,6 +54,29 @@ impl ConfigPaths {
     }
 }
 
+/// Where msgate keeps local state (cursors, caps, the audit log): `MSGATE_STATE_DIR`, else
+/// `$XDG_STATE_HOME/msgate`, else `~/.local/state/msgate` (`%LOCALAPPDATA%\msgate` on Windows).
+pub fn state_dir(env: &Env) -> Result<PathBuf> {
+    if let Some(dir) = env.get("MSGATE_STATE_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    if let Some(xdg) = env
+        .get("XDG_STATE_HOME")
+        .filter(|p| Path::new(p).is_absolute())
+    {
+        return Ok(Path::new(xdg).join(APP_DIR));
+    }
+    if cfg!(windows) {
+        let local = env
+            .get("LOCALAPPDATA")
+            .or_else(|| env.get("APPDATA"))
+            .ok_or_else(no_home)?;
+        return Ok(Path::new(local).join(APP_DIR));
+    }
+    let home = env.get("HOME").ok_or_else(no_home)?;
+    Ok(Path::new(home).join(".local").join("state").join(APP_DIR))
+}
+
 fn no_home() -> Error {
     Error::new(
         ErrorCode::ConfigInvalid,

@@ -23,7 +23,11 @@ pub fn run(command: ConfigCommand, ctx: &Context) -> Result<Data> {
             if let Some(file) = config::load(paths)? {
                 items.extend(profile_entries(&file));
             }
-            Ok(Data::List { items, more: None })
+            Ok(Data::List {
+                items,
+                more: None,
+                columns: &[],
+            })
         }
         ConfigCommand::Get { key } => {
             let key = KeyPath::parse(&key)?;

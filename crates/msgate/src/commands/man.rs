@@ -2,15 +2,13 @@
 
 use std::path::Path;
 
-use clap::CommandFactory;
 use msgate_core::{Error, Result};
 
-use crate::cli::Cli;
 use crate::diag;
 use crate::output::{self, Data};
 
 pub fn run(dir: Option<&Path>) -> Result<Data> {
-    let command = Cli::command();
+    let command = crate::cli::command();
     match dir {
         None => output::write_stdout(&render(&command)?)?,
         Some(dir) => {

@@ -1,11 +1,10 @@
 //! One module per command group; each command returns [`Data`] for the printer.
 
 mod auth;
-mod chat;
 mod completions;
 mod config;
 mod man;
-mod message;
+pub mod operation;
 mod sandbox;
 
 use msgate_core::Result;
@@ -17,8 +16,6 @@ use crate::output::Data;
 pub fn run(command: Command, ctx: &Context) -> Result<Data> {
     match command {
         Command::Auth(cmd) => auth::run(cmd, ctx),
-        Command::Chat(cmd) => chat::run(cmd, ctx),
-        Command::Message(cmd) => message::run(cmd, ctx),
         Command::Config(cmd) => config::run(cmd, ctx),
         Command::Completions { shell } => completions::run(shell),
         Command::Man { dir } => man::run(dir.as_deref()),

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+use msgate_sandbox::{Sandbox, SandboxOptions};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -77,4 +78,45 @@ pub fn error_json(output: &Output) -> Value {
 
 pub fn status(output: &Output) -> i32 {
     output.status.code().expect("exited normally")
+}
+
+/// A sandbox served on a background runtime for the duration of a test, and a token for it.
+pub struct Running {
+    _runtime: tokio::runtime::Runtime,
+    pub sandbox: Sandbox,
+    pub token: String,
+}
+
+pub fn running(scopes: &[&str]) -> Running {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+    let (sandbox, token) = runtime.block_on(async {
+        let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+        let signed_in = sandbox.sign_in(None, &scopes).await.unwrap();
+        (sandbox, signed_in.access_token.expose().to_owned())
+    });
+    Running {
+        _runtime: runtime,
+        sandbox,
+        token,
+    }
+}
+
+impl Running {
+    pub fn msgate(&self, home: &Home, args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = home.msgate(args);
+        cmd.env("MSGATE_GRAPH_URL", &self.sandbox.info().graph_url)
+            .env("MSGATE_LOGIN_URL", &self.sandbox.info().login_url)
+            .env("MSGATE_ACCESS_TOKEN", &self.token);
+        cmd
+    }
+}
+
+pub fn json(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(output)))
 }

@@ -107,6 +107,58 @@ pub fn running(scopes: &[&str]) -> Running {
 }
 
 impl Running {
+    fn control(&self, path: &str) -> String {
+        format!("{}/_sandbox/{path}", self.sandbox.info().login_url)
+    }
+
+    /// Switch Graph faults on (`{"throttle_rate":0.3,"retry_after_s":0,"seed":7}`) or off (`{}`).
+    pub fn set_faults(&self, spec: Value) {
+        let url = self.control("faults");
+        let status = self._runtime.block_on(async {
+            reqwest::Client::new()
+                .post(url)
+                .json(&spec)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+        assert!(status.is_success(), "setting faults: {status}");
+    }
+
+    /// The sandbox's log of Graph requests since the last reset: (method, path, status).
+    pub fn requests(&self) -> Vec<(String, String, u16)> {
+        let url = self.control("requests");
+        let log: Value = self._runtime.block_on(async {
+            reqwest::Client::new()
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+        log["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["method"].as_str().unwrap().to_owned(),
+                    e["path"].as_str().unwrap().to_owned(),
+                    u16::try_from(e["status"].as_u64().unwrap()).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn reset_log(&self) {
+        let url = self.control("reset-log");
+        self._runtime
+            .block_on(async { reqwest::Client::new().post(url).send().await.unwrap() });
+    }
+
     pub fn msgate(&self, home: &Home, args: &[&str]) -> assert_cmd::Command {
         let mut cmd = home.msgate(args);
         cmd.env("MSGATE_GRAPH_URL", &self.sandbox.info().graph_url)

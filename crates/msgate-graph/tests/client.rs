@@ -469,3 +469,59 @@ async fn content_from_the_graph_host_streams_into_a_sink() {
     );
     assert_eq!(resumed.written, sink.len() as u64 - 10);
 }
+
+#[tokio::test]
+async fn downloads_follow_the_content_redirect_without_the_token() {
+    let t = support::tenant_with_scopes(&["User.Read", "Files.ReadWrite"]).await;
+    let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let uploaded: Value = {
+        let url = format!(
+            "{}/me/drive/root:/Documents/probe.bin:/content",
+            t.sandbox.info().graph_url
+        );
+        let token = t.tokens.current();
+        t.http
+            .put(url)
+            .bearer_auth(token.expose())
+            .body(bytes.clone())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    let id = uploaded["id"].as_str().unwrap();
+    t.reset_log().await;
+    let mut sink = Vec::new();
+    let download = t
+        .client
+        .download(
+            Request::get(format!("/me/drive/items/{id}/content")),
+            &mut sink,
+            0,
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(sink, bytes, "byte-identical through the redirect");
+    assert_eq!(download.total, Some(bytes.len() as u64));
+    // The sandbox's content host answers 401 to any Authorization header, so these bytes
+    // arriving proves the token stayed behind.
+
+    let mut tail = Vec::new();
+    t.client
+        .download(
+            Request::get(format!("/me/drive/items/{id}/content")),
+            &mut tail,
+            150_000,
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        tail,
+        bytes[150_000..],
+        "a Range request resumes on the content host"
+    );
+}

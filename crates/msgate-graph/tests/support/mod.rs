@@ -29,6 +29,12 @@ pub struct SandboxTokens {
     pub refreshes: AtomicUsize,
 }
 
+impl SandboxTokens {
+    pub fn current(&self) -> Secret {
+        self.tokens.lock().unwrap().0.clone()
+    }
+}
+
 impl TokenSource for SandboxTokens {
     fn token(&self) -> BoxFuture<'_, Result<Secret>> {
         Box::pin(async move { Ok(self.tokens.lock().unwrap().0.clone()) })
@@ -88,8 +94,20 @@ pub async fn tenant_with(
     sandbox_options: SandboxOptions,
     adjust: impl FnOnce(&mut ClientOptions),
 ) -> Tenant {
+    tenant_signed_in(sandbox_options, SCOPES, adjust).await
+}
+
+pub async fn tenant_with_scopes(scopes: &[&str]) -> Tenant {
+    tenant_signed_in(SandboxOptions::default(), scopes, |_| {}).await
+}
+
+async fn tenant_signed_in(
+    sandbox_options: SandboxOptions,
+    scopes: &[&str],
+    adjust: impl FnOnce(&mut ClientOptions),
+) -> Tenant {
     let sandbox = Sandbox::start(sandbox_options).await.unwrap();
-    let scopes: Vec<String> = SCOPES.iter().map(|s| (*s).to_owned()).collect();
+    let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
     let signed_in = sandbox.sign_in(None, &scopes).await.unwrap();
     let tokens = Arc::new(SandboxTokens {
         token_url: format!("{}/common/oauth2/v2.0/token", sandbox.info().login_url),

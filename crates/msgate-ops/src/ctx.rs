@@ -80,6 +80,12 @@ impl Ctx {
         Ok(self.teams.get_or_try_init(load).await?.as_slice())
     }
 
+    /// Who the signed-in user is, when already known (a session or a state file remembers),
+    /// saving the `/me` request.
+    pub fn remember_me(&self, me: Me) {
+        let _ = self.me.set(me);
+    }
+
     /// The signed-in user, read once per run.
     pub async fn me(&self) -> Result<&Me> {
         self.me

@@ -14,6 +14,7 @@ pub mod refs;
 pub mod spec;
 pub mod text;
 pub mod views;
+pub mod when;
 
 pub use catalog::{Catalog, Entry, Gate, OpenGate, Operation};
 pub use ctx::{Ctx, Face};

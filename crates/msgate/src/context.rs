@@ -28,8 +28,11 @@ pub struct Session<'a> {
 
 impl Context {
     /// The current profile's local state directory (created on first write), if there is a
-    /// home to put it in.
+    /// home to put it in. A `--sandbox` run keeps nothing, so it has none.
     pub fn state_dir(&self) -> Option<std::path::PathBuf> {
+        if self.sandbox {
+            return None;
+        }
         msgate_core::config::state_dir(&self.env)
             .ok()
             .map(|dir| dir.join(self.settings.profile.value.as_str()))

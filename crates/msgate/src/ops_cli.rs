@@ -24,7 +24,10 @@ pub fn augment(mut root: Command) -> Command {
         }
     }
     for top in tops {
-        root = root.subcommand(group(catalog, top));
+        root = match catalog.find(top) {
+            Some(leaf) => root.subcommand(operation(leaf)),
+            None => root.subcommand(group(catalog, top)),
+        };
     }
     root
 }

@@ -2,6 +2,7 @@
 //! `entries()` here lists the areas. Adding an operation = one file + one line in its area.
 
 mod chat;
+mod inbox;
 mod message;
 
 use crate::catalog::Entry;
@@ -19,7 +20,7 @@ pub const GROUPS: &[(&str, &str)] = &[
 ];
 
 pub fn entries() -> Vec<Entry> {
-    [chat::entries(), message::entries()]
+    [inbox::entries(), chat::entries(), message::entries()]
         .into_iter()
         .flatten()
         .collect()

@@ -107,6 +107,22 @@ pub fn running(scopes: &[&str]) -> Running {
 }
 
 impl Running {
+    /// A token for another user of the tenant, e.g. to have a colleague send Ada a message.
+    pub fn token_for(&self, upn: &str, scopes: &[&str]) -> String {
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        self._runtime.block_on(async {
+            let signed_in = self.sandbox.sign_in(Some(upn), &scopes).await.unwrap();
+            signed_in.access_token.expose().to_owned()
+        })
+    }
+
+    /// `msgate ARGS` acting as another user (a token from [`Running::token_for`]).
+    pub fn msgate_as(&self, home: &Home, token: &str, args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = self.msgate(home, args);
+        cmd.env("MSGATE_ACCESS_TOKEN", token);
+        cmd
+    }
+
     fn control(&self, path: &str) -> String {
         format!("{}/_sandbox/{path}", self.sandbox.info().login_url)
     }

@@ -304,47 +304,10 @@ impl SearchRequest {
     fn parse(request: &Value, caller: &Caller) -> GraphResult<SearchRequest> {
         let types = entity_types(&request["entityTypes"])?;
         let query = query_text(&request["query"])?;
-        let from = match &request["from"] {
-            Value::Null => 0,
-            value => value
-                .as_u64()
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(|| invalid("from is invalid (from must be a non-negative integer)"))?,
-        };
-        let max = types.iter().map(|t| t.max_size()).min().unwrap_or(1000);
-        let size = match &request["size"] {
-            Value::Null => 25.min(max),
-            value => value
-                .as_u64()
-                .and_then(|n| usize::try_from(n).ok())
-                .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| {
-                    invalid(&format!(
-                        "size is invalid (size must be between 1 and {max})"
-                    ))
-                })?,
-        };
-        let fields = match &request["fields"] {
-            Value::Null => None,
-            Value::Array(items) => Some(
-                items
-                    .iter()
-                    .map(|f| f.as_str().map(str::to_owned))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| invalid("fields is invalid (fields must be strings)"))?,
-            ),
-            _ => return Err(invalid("fields is invalid (fields must be an array)")),
-        };
+        let (from, size) = paging(request, &types)?;
+        let fields = fields(&request["fields"])?;
         let sort = sort_properties(&request["sortProperties"], &types)?;
-        if let Some(aggregations) = request["aggregations"].as_array()
-            && !aggregations.is_empty()
-            && let Some(t) = types.iter().find(|t| !t.aggregates())
-        {
-            return Err(invalid(&format!(
-                "aggregations is invalid (aggregations are not supported for {})",
-                t.name()
-            )));
-        }
+        check_aggregations(&request["aggregations"], &types)?;
         let region = request["region"].as_str().filter(|r| !r.trim().is_empty());
         if caller.scheme == Scheme::Application && region.is_none() {
             return Err(GraphError::bad_request(
@@ -360,6 +323,52 @@ impl SearchRequest {
             sort,
             top_results: request["enableTopResults"] == true,
         })
+    }
+}
+
+/// `from` (0 unless given) and `size` (25 unless given, at most the types' maximum).
+fn paging(request: &Value, types: &[EntityType]) -> GraphResult<(usize, usize)> {
+    let count = |value: &Value| value.as_u64().and_then(|n| usize::try_from(n).ok());
+    let from = match &request["from"] {
+        Value::Null => 0,
+        value => count(value)
+            .ok_or_else(|| invalid("from is invalid (from must be a non-negative integer)"))?,
+    };
+    let max = types.iter().map(|t| t.max_size()).min().unwrap_or(1000);
+    let size = match &request["size"] {
+        Value::Null => 25.min(max),
+        value => count(value)
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                invalid(&format!(
+                    "size is invalid (size must be between 1 and {max})"
+                ))
+            })?,
+    };
+    Ok((from, size))
+}
+
+fn fields(value: &Value) -> GraphResult<Option<Vec<String>>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Array(items) => items
+            .iter()
+            .map(|f| f.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .map(Some)
+            .ok_or_else(|| invalid("fields is invalid (fields must be strings)")),
+        _ => Err(invalid("fields is invalid (fields must be an array)")),
+    }
+}
+
+fn check_aggregations(value: &Value, types: &[EntityType]) -> GraphResult<()> {
+    let asked = value.as_array().is_some_and(|a| !a.is_empty());
+    match types.iter().find(|t| !t.aggregates()) {
+        Some(t) if asked => Err(invalid(&format!(
+            "aggregations is invalid (aggregations are not supported for {})",
+            t.name()
+        ))),
+        _ => Ok(()),
     }
 }
 

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::graph::PREFIX;
 use crate::state::{AppState, LOG_CAPACITY, LogEntry};
-use crate::{clock, seed};
+use crate::{Seed, clock, seed};
 
 pub async fn requests(State(state): State<Arc<AppState>>) -> Json<Value> {
     let log = state.log.lock().unwrap_or_else(|p| p.into_inner());
@@ -36,11 +36,16 @@ pub async fn reset_log(State(state): State<Arc<AppState>>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// Back to the demo seed: every change made through Graph is forgotten.
+/// Back to the demo seed: every change made through Graph is forgotten, uploaded content and
+/// unfinished upload sessions with it; the signing key and client secret stay, so tokens
+/// issued before still work.
 pub async fn reset(State(state): State<Arc<AppState>>) -> Response {
     let result = async {
         state.store.clear().await?;
-        seed::demo(&state.store, &state.tenant, &state.graph_url()).await
+        match state.seed {
+            Seed::Demo => seed::demo(&state.store, &state.tenant, &state.graph_url()).await,
+            Seed::Empty => Ok(()),
+        }
     }
     .await;
     match result {

@@ -129,21 +129,23 @@ const CLIENT_SECRET: &str = "confidential_client_secret";
 impl Sandbox {
     pub async fn start(options: SandboxOptions) -> Result<Sandbox> {
         let store = Store::open(options.data_dir.as_deref()).await?;
-        let signer = match store.kv_get(SIGNING_KEY).await? {
+        let signer = match store.credential_get(SIGNING_KEY).await? {
             Some(der) => jwt::Signer::new(Some(&der))?,
             None => {
                 let signer = jwt::Signer::new(None)?;
                 if options.data_dir.is_some() {
-                    store.kv_put(SIGNING_KEY, &signer.pkcs8()?).await?;
+                    store.credential_put(SIGNING_KEY, &signer.pkcs8()?).await?;
                 }
                 signer
             }
         };
-        let secret = match store.kv_get(CLIENT_SECRET).await? {
+        let secret = match store.credential_get(CLIENT_SECRET).await? {
             Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             None => {
                 let secret = tenant::Tenant::new_client_secret();
-                store.kv_put(CLIENT_SECRET, secret.as_bytes()).await?;
+                store
+                    .credential_put(CLIENT_SECRET, secret.as_bytes())
+                    .await?;
                 secret
             }
         };
@@ -169,6 +171,7 @@ impl Sandbox {
             signer,
             tenant,
             base_url: base_url.clone(),
+            seed: options.seed,
             token_lifetime: options.token_lifetime,
             auto_approve: options.auto_approve,
             grants: Mutex::new(Grants::default()),

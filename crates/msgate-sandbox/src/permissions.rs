@@ -216,8 +216,11 @@ const AUTHORIZED_PER_ITEM: &[&str] = &["POST /$batch"];
 
 /// Operations whose permission depends on the resource named in the body or the stored entity,
 /// decided by their handlers: subscriptions need what reading the subscribed resource needs
-/// (https://learn.microsoft.com/graph/api/subscription-post-subscriptions).
+/// (https://learn.microsoft.com/graph/api/subscription-post-subscriptions), a search what each
+/// entity type searched needs
+/// (https://learn.microsoft.com/graph/api/resources/search-api-overview).
 const AUTHORIZED_BY_HANDLER: &[&str] = &[
+    "POST /search/query",
     "GET /subscriptions",
     "POST /subscriptions",
     "GET /subscriptions/{id}",

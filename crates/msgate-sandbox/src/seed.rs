@@ -1,8 +1,14 @@
-//! The demo tenant: Larkspur Labs, a small company with people, presence, teams, channels,
-//! threaded conversations with mentions and reactions, and one-on-one and group chats. Ids are
-//! derived from names, so they are the same on every start; dates are relative to now.
+//! The demo tenant: Larkspur Labs, twelve people with managers and presence, and what they work
+//! with — three teams with channels, threaded conversations (mentions, reactions, replies, an
+//! inline image), installed apps and tags; one-on-one and group chats; outside contacts and a
+//! To Do list each (tasks for the default user, Ada Brennan); a mailbox each with two weeks of
+//! mail between them and outside correspondents; a calendar each around a realistic working
+//! week of meetings; a OneDrive each and every team's document library; and, for the past
+//! week's Teams meetings, online meetings with transcripts, recordings and attendance reports.
 //!
-//! Mail, calendars, files, meetings and transcripts arrive with the operations that read them.
+//! This module seeds the people, teams and chats and calls each area's own seed for the rest
+//! (`graph::mail::seed`, `graph::calendar::seed`, `graph::files::seed`, …). Ids are derived from
+//! names, so they are the same on every start; dates are relative to now.
 
 use serde_json::{Value, json};
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::Seed;
 use crate::faults::Faults;
 use crate::graph::subscriptions::Webhooks;
 use crate::jwt::Signer;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub signer: Signer,
     pub tenant: Tenant,
     pub base_url: String,
+    /// What the tenant starts with, and what a reset returns it to.
+    pub seed: Seed,
     pub token_lifetime: Duration,
     pub auto_approve: bool,
     pub grants: Mutex<Grants>,

@@ -1,8 +1,11 @@
 //! The sandbox's state: every Graph entity as a JSON document in SQLite.
 //!
 //! One table holds all entities, keyed by kind, parent and id, in insertion order; handlers
-//! give the documents their Graph semantics. A file under `--data` keeps the tenant across
-//! restarts; without it the database lives in memory and vanishes with the process.
+//! give the documents their Graph semantics; `kv` holds the tenant's binary content (file
+//! bytes, upload fragments). The sandbox's own credentials (the token signing key, the
+//! confidential client's secret) are kept apart in `credentials`, so a reset to the seed, which
+//! empties the tenant's tables, leaves issued tokens valid. A file under `--data` keeps it all
+//! across restarts; without it the database lives in memory and vanishes with the process.
 //!
 //! Every put and delete is also published as a [`Change`] on a broadcast channel: the change
 //! feed behind change notifications, fed from the one place every write goes through, so no
@@ -30,6 +33,7 @@ CREATE TABLE IF NOT EXISTS entities (
 );
 CREATE INDEX IF NOT EXISTS entities_by_seq ON entities (kind, parent, seq);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS credentials (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 ";
 
 /// How many changes the feed holds for a listener that falls behind; past that the listener
@@ -133,12 +137,16 @@ impl Store {
         Ok(count == 0)
     }
 
+    /// Forget the tenant — every entity and every piece of content — but not the credentials.
     pub async fn clear(&self) -> Result<()> {
-        sqlx::query("DELETE FROM entities")
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(())
+        let mut transaction = self.pool.begin().await.map_err(db_error)?;
+        for statement in ["DELETE FROM entities", "DELETE FROM kv"] {
+            sqlx::query(statement)
+                .execute(&mut *transaction)
+                .await
+                .map_err(db_error)?;
+        }
+        transaction.commit().await.map_err(db_error)
     }
 
     pub async fn get(&self, kind: &str, parent: &str, id: &str) -> Result<Option<Value>> {
@@ -277,6 +285,24 @@ impl Store {
         Ok(())
     }
 
+    pub async fn credential_get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        sqlx::query_scalar("SELECT value FROM credentials WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    pub async fn credential_put(&self, key: &str, value: &[u8]) -> Result<()> {
+        sqlx::query("INSERT INTO credentials (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -354,6 +380,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn clearing_forgets_the_tenant_but_not_the_credentials() {
+        let store = Store::open(None).await.unwrap();
+        store
+            .put("driveItem", "d", "i", &json!({"id": "i"}))
+            .await
+            .unwrap();
+        store.kv_put("content:d:i", b"bytes").await.unwrap();
+        store.credential_put("signing", b"key").await.unwrap();
+        store.clear().await.unwrap();
+        assert!(store.is_empty().await.unwrap());
+        assert!(store.kv_get("content:d:i").await.unwrap().is_none());
+        assert_eq!(
+            store.credential_get("signing").await.unwrap().as_deref(),
+            Some(&b"key"[..])
+        );
+    }
+
+    #[tokio::test]
     async fn a_data_dir_persists_across_opens() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(Some(dir.path())).await.unwrap();
@@ -362,9 +406,14 @@ mod tests {
             .await
             .unwrap();
         store.kv_put("k", b"v").await.unwrap();
+        store.credential_put("c", b"s").await.unwrap();
         store.close().await;
         let store = Store::open(Some(dir.path())).await.unwrap();
         assert!(store.get("user", "", "u1").await.unwrap().is_some());
         assert_eq!(store.kv_get("k").await.unwrap().as_deref(), Some(&b"v"[..]));
+        assert_eq!(
+            store.credential_get("c").await.unwrap().as_deref(),
+            Some(&b"s"[..])
+        );
     }
 }

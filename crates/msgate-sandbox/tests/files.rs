@@ -7,18 +7,21 @@
 
 mod support;
 
+use msgate_sandbox::SandboxOptions;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{Response, TestSandbox, assert_faithful, assert_request_ok, into_response, start};
+use support::{
+    Response, TestSandbox, assert_faithful, assert_request_ok, into_response, start, start_with,
+};
 
 const FILES: &str =
     "User.Read Files.ReadWrite.All Team.ReadBasic.All Channel.ReadBasic.All offline_access";
 const FRAGMENT: usize = 320 * 1024;
 
-/// Bodies of operations the subset does not document, or documents with another success status
-/// than Graph answers (201 for a new link, 200 for an update), are checked against the schema of
-/// the subset operation that returns the same type: `documented` is that operation's path.
+/// Bodies of operations the subset does not describe (creating a folder, uploading, search,
+/// `/drives/{id}` addressing) are checked against the schema of the subset operation that
+/// returns the same type: `documented` is that operation's path.
 fn assert_shaped_as(method: &str, documented: &str, response: &Response) {
     let as_documented = Response {
         status: StatusCode::OK,
@@ -343,7 +346,7 @@ async fn folders_are_created_renamed_moved_and_deleted() {
         )
         .await;
     assert_eq!(moved.status, StatusCode::OK, "{moved:?}");
-    assert_shaped_as("GET", "/me/drive/items/x", &moved);
+    assert_faithful("PATCH", "/me/drive/items/x", &moved);
     assert_eq!(moved.body["name"], "Planning notes.txt");
     assert_ne!(moved.body["eTag"], notes["eTag"]);
     item_at(&t, &token, "Archive/2025/Planning notes.txt").await;
@@ -456,6 +459,7 @@ async fn copies_are_monitored_and_appear() {
     assert_request_ok("POST", &path, &body);
     let accepted = t.post(&token, &path, &body).await;
     assert_eq!(accepted.status, StatusCode::ACCEPTED, "{accepted:?}");
+    assert_faithful("POST", &path, &accepted);
     let monitor = accepted.headers["location"].to_str().unwrap().to_owned();
     assert!(!monitor.contains("/v1.0/"), "{monitor}");
 
@@ -536,7 +540,7 @@ async fn sharing_links_are_created_once_and_listed_with_inheritance() {
     assert_request_ok("POST", &path, &view);
     let link = t.post(&token, &path, &view).await;
     assert_eq!(link.status, StatusCode::CREATED, "{link:?}");
-    assert_shaped_as("POST", &path, &link);
+    assert_faithful("POST", &path, &link);
     assert_eq!(link.body["roles"], json!(["read"]));
     assert_eq!(link.body["link"]["scope"], "anonymous");
     assert!(
@@ -1285,4 +1289,85 @@ async fn files_need_files_permissions_and_a_user() {
         let refused = t.get(&app, path).await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{path}");
     }
+}
+
+/// The `kv` keys of a tenant kept in `dir`: file contents and upload fragments.
+async fn content_keys(dir: &std::path::Path) -> Vec<String> {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.join("sandbox.sqlite3"))
+        .read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let keys = sqlx::query_scalar("SELECT key FROM kv ORDER BY key")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    keys
+}
+
+#[tokio::test]
+async fn a_reset_forgets_uploads_and_keeps_the_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SandboxOptions {
+        data_dir: Some(dir.path().to_owned()),
+        ..SandboxOptions::default()
+    };
+    let t = start_with(options.clone()).await;
+    let token = t.user_token(FILES).await;
+    let seeded = content_keys(dir.path()).await;
+    assert!(!seeded.is_empty());
+
+    let uploaded = put_content(
+        &t,
+        &token,
+        "/me/drive/root:/Documents/Scratch.txt:/content",
+        b"scratch",
+    )
+    .await;
+    assert_eq!(uploaded.status, StatusCode::CREATED);
+    let data = sample(FRAGMENT * 4, 5);
+    let upload_url = create_session(
+        &t,
+        &token,
+        "/me/drive/root:/Documents/Unfinished.bin:/createUploadSession",
+        &json!({"item": {"name": "Unfinished.bin"}}),
+    )
+    .await;
+    let fragment = put_fragment_of(&t, &upload_url, &data, 0, FRAGMENT).await;
+    assert_eq!(fragment.status, StatusCode::ACCEPTED, "{fragment:?}");
+    assert!(content_keys(dir.path()).await.len() > seeded.len() + 1);
+
+    let reset = t
+        .http
+        .post(format!("{}/_sandbox/reset", t.sandbox.info().login_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        content_keys(dir.path()).await,
+        seeded,
+        "exactly the seed's content"
+    );
+    assert_eq!(
+        t.get(&token, "/me/drive/root:/Documents/Scratch.txt")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        put_fragment_of(&t, &upload_url, &data, FRAGMENT, FRAGMENT)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "the unfinished session is gone"
+    );
+    // The signing key and the client secret stay: tokens issued before still work.
+    assert_eq!(t.get(&token, "/me/drive").await.status, StatusCode::OK);
+    t.app_token().await;
+    let secret = t.sandbox.info().confidential_client_secret.clone();
+    t.sandbox.shutdown().await;
+    let t = start_with(options).await;
+    assert_eq!(t.sandbox.info().confidential_client_secret, secret);
+    assert_eq!(t.get(&token, "/me/drive").await.status, StatusCode::OK);
 }

@@ -529,3 +529,27 @@ async fn a_data_dir_keeps_the_tenant_and_tokens_across_restarts() {
     );
     assert_eq!(messages.body["value"][0]["body"]["content"], "kept");
 }
+
+#[tokio::test]
+async fn a_reset_returns_an_empty_tenant_to_empty() {
+    let t = start_with(SandboxOptions {
+        seed: msgate_sandbox::Seed::Empty,
+        ..SandboxOptions::default()
+    })
+    .await;
+    let reset = t
+        .http
+        .post(format!("{}/_sandbox/reset", t.sandbox.info().login_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    let app = t.app_token().await;
+    let users = t.get(&app, "/users").await;
+    assert_eq!(users.status, StatusCode::OK, "{users:?}");
+    assert_eq!(
+        users.body["value"],
+        json!([]),
+        "the demo tenant is not seeded"
+    );
+}

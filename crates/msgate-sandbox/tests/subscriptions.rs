@@ -773,8 +773,8 @@ async fn renewal_extends_within_the_limit_and_expiry_stops_delivery() {
     assert_request_ok("PATCH", &path, &renewal);
     let renewed = t.graph(Method::PATCH, &token, &path, Some(&renewal)).await;
     assert_eq!(renewed.status, StatusCode::OK, "{renewed:?}");
-    // Graph answers the renewal with the subscription, shaped as GET returns it.
-    assert_faithful("GET", &path, &renewed);
+    // https://learn.microsoft.com/graph/api/subscription-update: 200 with the subscription.
+    assert_faithful("PATCH", &path, &renewed);
     assert_ne!(
         renewed.body["expirationDateTime"],
         lasting.body["expirationDateTime"]

@@ -24,6 +24,15 @@ pub(super) async fn chat_or_404(state: &AppState, chat_id: &str) -> GraphResult<
         .ok_or_else(|| GraphError::item_not_found("Chat", chat_id))
 }
 
+pub(super) async fn is_member(state: &AppState, chat_id: &str, user_id: &str) -> GraphResult<bool> {
+    Ok(state
+        .store
+        .list("chatMember", chat_id)
+        .await?
+        .iter()
+        .any(|m| m["userId"] == user_id))
+}
+
 /// The chat, if the caller may read it: members only for delegated tokens.
 pub(super) async fn require_chat_access(
     state: &AppState,
@@ -31,13 +40,12 @@ pub(super) async fn require_chat_access(
     chat_id: &str,
 ) -> GraphResult<Value> {
     let chat = chat_or_404(state, chat_id).await?;
-    if let Some(user) = &caller.user_id {
-        let members = state.store.list("chatMember", chat_id).await?;
-        if !members.iter().any(|m| m["userId"] == user.as_str()) {
-            return Err(GraphError::forbidden(
-                "Forbidden: the signed-in user is not a member of this chat.",
-            ));
-        }
+    if let Some(user) = &caller.user_id
+        && !is_member(state, chat_id, user).await?
+    {
+        return Err(GraphError::forbidden(
+            "Forbidden: the signed-in user is not a member of this chat.",
+        ));
     }
     Ok(chat)
 }
@@ -77,8 +85,7 @@ pub async fn list(
     let mut chats = Vec::new();
     for chat in state.store.list("chat", "").await? {
         let id = chat["id"].as_str().unwrap_or_default().to_owned();
-        let members = state.store.list("chatMember", &id).await?;
-        if members.iter().any(|m| m["userId"] == me) {
+        if is_member(&state, &id, me).await? {
             let chat = with_viewpoint(&state, chat, &caller).await?;
             chats.push(with_expansions(&state, chat, &query).await?);
         }

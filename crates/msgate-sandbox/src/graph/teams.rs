@@ -42,7 +42,7 @@ pub(super) async fn channel_or_404(
         })
 }
 
-async fn is_member(state: &AppState, team_id: &str, user_id: &str) -> GraphResult<bool> {
+pub(super) async fn is_member(state: &AppState, team_id: &str, user_id: &str) -> GraphResult<bool> {
     Ok(state
         .store
         .list("teamMember", team_id)

@@ -111,6 +111,18 @@ pub async fn open(state: &AppState, caller: &Caller, drive_id: &str) -> GraphRes
     Ok(drive)
 }
 
+/// Whether `caller` may open `drive`, for listings that leave out what it may not: apps open
+/// every drive, users their own and their teams' libraries.
+pub async fn may_open(state: &AppState, caller: &Caller, drive: &Drive) -> GraphResult<bool> {
+    let Some(me) = caller.user_id.as_deref() else {
+        return Ok(true);
+    };
+    match &drive.owner {
+        Owner::User(owner) => Ok(owner == me),
+        Owner::Team(team_id) => teams::is_member(state, team_id, me).await,
+    }
+}
+
 /// The team's document library, created with the team's first use of it when the seed did not.
 async fn team_drive(state: &AppState, team: &Value, stamp: &Stamp) -> GraphResult<Drive> {
     let id = team_drive_id(team["id"].as_str().unwrap_or_default());

@@ -22,7 +22,7 @@ use super::{
 use crate::graph::body::GraphJson;
 use crate::graph::error::{GraphError, GraphResult};
 use crate::graph::odata::Query;
-use crate::graph::{collection, entity};
+use crate::graph::{Caller, collection, entity};
 use crate::ids;
 use crate::state::AppState;
 
@@ -681,19 +681,50 @@ async fn matches_words(
     item: &Value,
     words: &[String],
 ) -> GraphResult<bool> {
-    let mut haystack = item["name"].as_str().unwrap_or_default().to_lowercase();
+    let haystack = format!(
+        "{}\n{}",
+        item["name"].as_str().unwrap_or_default(),
+        searched_text(state, drive, item).await?
+    )
+    .to_lowercase();
+    Ok(words.iter().all(|w| haystack.contains(w.as_str())))
+}
+
+/// The text of a file small enough to be searched by content; nothing for folders.
+async fn searched_text(state: &AppState, drive: &Drive, item: &Value) -> GraphResult<String> {
     let searchable = !is_folder(item)
         && item["size"]
             .as_u64()
             .is_some_and(|s| s as usize <= SEARCHED_CONTENT);
-    if searchable
-        && let Some(bytes) = state
-            .store
-            .kv_get(&tree::content_key(&drive.id, id_of(item)))
-            .await?
-    {
-        haystack.push('\n');
-        haystack.push_str(&String::from_utf8_lossy(&bytes).to_lowercase());
+    if !searchable {
+        return Ok(String::new());
     }
-    Ok(words.iter().all(|w| haystack.contains(w.as_str())))
+    let bytes = state
+        .store
+        .kv_get(&tree::content_key(&drive.id, id_of(item)))
+        .await?;
+    Ok(bytes
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default())
+}
+
+/// Every item below the roots of the drives `caller` may open, with the text of the files
+/// searched by content: what `/search/query` looks through for `driveItem`.
+pub async fn searchable(state: &AppState, caller: &Caller) -> GraphResult<Vec<(Value, String)>> {
+    let mut found = Vec::new();
+    for doc in state.store.list(tree::DRIVE, "").await? {
+        let Some(drive) = Drive::load(&state.store, id_of(&doc)).await? else {
+            continue;
+        };
+        if !drives::may_open(state, caller, &drive).await? {
+            continue;
+        }
+        for item in state.store.list(ITEM, &drive.id).await? {
+            if !is_root(&item) {
+                let text = searched_text(state, &drive, &item).await?;
+                found.push((item, text));
+            }
+        }
+    }
+    Ok(found)
 }

@@ -28,6 +28,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use self::address::Reference;
+pub(crate) use self::items::searchable;
 pub use self::seed::seed;
 use self::tree::{Drive, Stamp};
 use super::Caller;

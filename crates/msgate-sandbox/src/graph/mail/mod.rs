@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post, put};
+use serde_json::Value;
 
 use crate::state::AppState;
 use crate::store::Store;
@@ -89,6 +90,35 @@ pub fn sandbox_routes() -> Router<Arc<AppState>> {
     Router::new()
         .route(upload::PATH, put(upload::put).delete(upload::cancel))
         .route("/_sandbox/mail/outbound", get(send::outbound))
+}
+
+/// A message as Microsoft Search looks through it: the message, its body as text and the names
+/// of its attachments.
+#[derive(Debug)]
+pub(crate) struct Searchable {
+    pub message: Value,
+    pub body: String,
+    pub attachments: Vec<String>,
+}
+
+/// Every message in `user`'s mailbox, for `/search/query` (entity type `message`).
+pub(crate) async fn searchable(store: &Store, user: &str) -> msgate_core::Result<Vec<Searchable>> {
+    let mailbox = mailbox::Mailbox::new(store, user);
+    let mut found = Vec::new();
+    for message in mailbox.messages().await? {
+        let attachments = mailbox
+            .attachments(mailbox::id_of(&message))
+            .await?
+            .iter()
+            .filter_map(|a| a["name"].as_str().map(str::to_owned))
+            .collect();
+        found.push(Searchable {
+            body: shape::body_text(&message["body"]),
+            message,
+            attachments,
+        });
+    }
+    Ok(found)
 }
 
 /// The demo tenant's share of this area.

@@ -458,6 +458,7 @@ mod tests {
             signer: Signer::new(None).unwrap(),
             tenant: Tenant::new("sandbox-fake-secret".into()),
             base_url: "http://127.0.0.1:9".into(),
+            seed: crate::Seed::Empty,
             token_lifetime: Duration::from_secs(3600),
             auto_approve: false,
             grants: Mutex::default(),

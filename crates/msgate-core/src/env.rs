@@ -16,7 +16,7 @@ pub struct Env {
 }
 
 /// Variables whose values are credentials: kept only as [`Secret`]s, never as plain strings.
-pub const SECRET_VARS: &[&str] = &["MSGATE_ACCESS_TOKEN", "MSGATE_MCP_TOKEN"];
+pub const SECRET_VARS: &[&str] = &["MSGATE_ACCESS_TOKEN", "MSGATE_MCP_TOKEN", "MSGATE_TOKEN_KEY"];
 
 /// Variables outside the `MSGATE_` namespace that msgate honours.
 const FOREIGN_VARS: &[&str] = &[
@@ -25,6 +25,13 @@ const FOREIGN_VARS: &[&str] = &[
     "XDG_STATE_HOME",
     "APPDATA",
     "NO_COLOR",
+    // Sign-in: whether a browser can be opened, which one, and systemd's credentials directory.
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "SSH_CONNECTION",
+    "SSH_TTY",
+    "BROWSER",
+    "CREDENTIALS_DIRECTORY",
 ];
 
 impl Env {

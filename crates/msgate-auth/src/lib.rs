@@ -84,18 +84,28 @@ pub fn open_store(kind: StoreKind, env: &Env, key_file: Option<&Path>) -> Result
     })
 }
 
+/// Exit 11 with the way to sign in unless `profile` has signed in.
+pub fn require_signed_in(profile: &Profile) -> Result<()> {
+    if profile.is_signed_in() {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorCode::AuthRequired,
+        format!("profile '{}' is not signed in", profile.name),
+    )
+    .with_hint(format!(
+        "sign in with: {}",
+        login::login_command(&profile.name)
+    )))
+}
+
 /// The signed-in session of `profile` as a token source, or exit 11 with the way to sign in.
 pub fn open_session(profile: &Profile, env: &Env) -> Result<Session> {
+    require_signed_in(profile)?;
     let login = login::login_command(&profile.name);
     let not_signed_in = |why: String| {
         Error::new(ErrorCode::AuthRequired, why).with_hint(format!("sign in with: {login}"))
     };
-    if !profile.is_signed_in() {
-        return Err(not_signed_in(format!(
-            "profile '{}' is not signed in",
-            profile.name
-        )));
-    }
     let kind = profile.store_kind();
     if kind == StoreKind::Memory {
         return Err(not_signed_in(format!(

@@ -186,7 +186,10 @@ async fn refresh_token(
             if asked.graph.is_empty() {
                 token.scopes.clone()
             } else {
-                asked.graph
+                // OpenID scopes (offline_access above all) carry over from the original grant:
+                // Entra keeps rotating the refresh token whatever the refresh asks for.
+                let oidc = token.scopes.iter().filter(|s| is_oidc(s)).cloned();
+                asked.graph.into_iter().chain(oidc).collect()
             }
         }
         None => token.scopes.clone(),

@@ -67,12 +67,18 @@ fn tokens_dir(env: &Env) -> Result<PathBuf> {
 
 /// The cross-process refresh lock of `profile`.
 pub fn lock_path(env: &Env, profile: &str) -> Result<PathBuf> {
-    Ok(state_dir(env)?.join("locks").join(format!("{profile}.lock")))
+    Ok(state_dir(env)?
+        .join("locks")
+        .join(format!("{profile}.lock")))
 }
 
 /// The store `kind` for reading and writing tokens. The file store needs its key now (from
 /// `key_file`, the environment or systemd); the keyring must be reachable (else exit 11).
-pub fn open_store(kind: StoreKind, env: &Env, key_file: Option<&Path>) -> Result<Arc<dyn TokenStore>> {
+pub fn open_store(
+    kind: StoreKind,
+    env: &Env,
+    key_file: Option<&Path>,
+) -> Result<Arc<dyn TokenStore>> {
     Ok(match kind {
         StoreKind::Keyring => Arc::new(KeyringStore::open()?),
         StoreKind::File => {

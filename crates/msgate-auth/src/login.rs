@@ -82,10 +82,11 @@ fn can_open_browser(env: &Env) -> bool {
 /// Full scope names for a delegated sign-in to `cloud`.
 pub fn delegated_scopes(profile: &Profile, cloud: &Cloud) -> Result<Vec<String>> {
     let resource = cloud.graph_resource();
-    let mut scopes: Vec<String> = scopes::graph_scopes(&profile.capabilities(), &profile.extra_scopes)?
-        .into_iter()
-        .map(|s| format!("{resource}{s}"))
-        .collect();
+    let mut scopes: Vec<String> =
+        scopes::graph_scopes(&profile.capabilities(), &profile.extra_scopes)?
+            .into_iter()
+            .map(|s| format!("{resource}{s}"))
+            .collect();
     scopes.extend(OIDC_SCOPES.iter().map(|s| (*s).to_owned()));
     Ok(scopes)
 }
@@ -123,7 +124,11 @@ pub async fn sign_in(
     recorded.federated_token_file = None;
 
     let (tokens, stored) = if flow.is_app_only() {
-        let (credential, secret) = match (options.client_secret, options.certificate_file, options.federated_token_file) {
+        let (credential, secret) = match (
+            options.client_secret,
+            options.certificate_file,
+            options.federated_token_file,
+        ) {
             (Some(secret), _, _) => (AppCredential::Secret(secret.clone()), Some(secret)),
             (None, Some(path), _) => {
                 let path = absolute(path)?;
@@ -135,7 +140,9 @@ pub async fn sign_in(
                 recorded.federated_token_file = Some(path.clone());
                 (AppCredential::Federated(path), None)
             }
-            (None, None, None) => return Err(Error::internal("an app-only flow without a credential")),
+            (None, None, None) => {
+                return Err(Error::internal("an app-only flow without a credential"));
+            }
         };
         let tokens = client_credentials::acquire(
             &client,
@@ -163,7 +170,9 @@ pub async fn sign_in(
                 pkce_loopback::sign_in(
                     &request,
                     interaction.open_browser,
-                    options.browser_timeout.unwrap_or(pkce_loopback::DEFAULT_TIMEOUT),
+                    options
+                        .browser_timeout
+                        .unwrap_or(pkce_loopback::DEFAULT_TIMEOUT),
                 )
                 .await?
             }

@@ -109,11 +109,14 @@ impl Profile {
                 .map(str::to_owned)
         };
         let list = |key: &str| -> Option<Vec<String>> {
-            table.and_then(|t| t.get(key)).and_then(Item::as_array).map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
+            table
+                .and_then(|t| t.get(key))
+                .and_then(Item::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
         };
         Profile {
             name: name.to_owned(),
@@ -148,7 +151,10 @@ impl Profile {
             ("cloud", self.cloud.clone()),
             ("login_url", self.login_url.clone()),
             ("graph_url", self.graph_url.clone()),
-            ("token_store", self.token_store.map(|s| s.as_str().to_owned())),
+            (
+                "token_store",
+                self.token_store.map(|s| s.as_str().to_owned()),
+            ),
             ("token_key_file", path(&self.token_key_file)),
             ("flow", self.flow.map(|f| f.as_str().to_owned())),
             ("certificate_file", path(&self.certificate_file)),
@@ -166,7 +172,10 @@ impl Profile {
             }
         }
         let lists = [
-            ("capabilities", self.capabilities.clone().unwrap_or_default()),
+            (
+                "capabilities",
+                self.capabilities.clone().unwrap_or_default(),
+            ),
             ("extra_scopes", self.extra_scopes.clone()),
             ("granted_scopes", self.granted_scopes.clone()),
         ];
@@ -253,13 +262,11 @@ impl Profile {
 
 /// `[profiles.NAME]`, created when missing (and replacing a non-table there).
 fn profile_table<'d>(doc: &'d mut DocumentMut, name: &str) -> Option<&'d mut Table> {
-    let profiles = doc
-        .entry(PROFILES_TABLE)
-        .or_insert_with(|| {
-            let mut table = Table::new();
-            table.set_implicit(true);
-            Item::Table(table)
-        });
+    let profiles = doc.entry(PROFILES_TABLE).or_insert_with(|| {
+        let mut table = Table::new();
+        table.set_implicit(true);
+        Item::Table(table)
+    });
     if !profiles.is_table() {
         *profiles = Item::Table(Table::new());
     }
@@ -284,7 +291,9 @@ mod tests {
 
     #[test]
     fn writes_and_reads_back_keeping_other_keys() {
-        let mut doc: DocumentMut = "[profiles.work] # mine\noutput = \"csv\"\n".parse().unwrap();
+        let mut doc: DocumentMut = "[profiles.work] # mine\noutput = \"csv\"\n"
+            .parse()
+            .unwrap();
         let mut profile = Profile {
             name: "work".into(),
             tenant: Some("contoso.example.invalid".into()),

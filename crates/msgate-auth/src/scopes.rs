@@ -284,7 +284,11 @@ mod tests {
                     set.name
                 );
             }
-            assert!(!operations(set).is_empty(), "{} has no operations", set.name);
+            assert!(
+                !operations(set).is_empty(),
+                "{} has no operations",
+                set.name
+            );
         }
         for scope in BASE_SCOPES {
             assert!(known.contains(*scope));
@@ -302,7 +306,10 @@ mod tests {
                     || needed.allowed.iter().any(|p| satisfied_by(p, &held));
                 let admin_only = needed.allowed.iter().all(|p| needs_admin_consent(p));
                 if !(covered || admin_only) {
-                    gaps.push(format!("{}: {op} needs one of {:?}", set.name, needed.allowed));
+                    gaps.push(format!(
+                        "{}: {op} needs one of {:?}",
+                        set.name, needed.allowed
+                    ));
                 }
             }
         }
@@ -331,7 +338,10 @@ mod tests {
             &["https://graph.microsoft.com/Tasks.Read".to_owned()],
         )
         .unwrap();
-        assert_eq!(scopes, ["Mail.ReadWrite", "Mail.Send", "Tasks.Read", "User.Read"]);
+        assert_eq!(
+            scopes,
+            ["Mail.ReadWrite", "Mail.Send", "Tasks.Read", "User.Read"]
+        );
         assert!(graph_scopes(&["nope".to_owned()], &[]).is_err());
     }
 }

@@ -134,7 +134,9 @@ impl Session {
                 let tokens = tokens_from(&answer, unix_now())?;
                 tracing::debug!(profile = %config.profile, rotated = tokens.refresh_token.is_some(), "refreshed the access token");
                 Ok(StoredTokens {
-                    refresh_token: tokens.refresh_token.or_else(|| current.refresh_token.clone()),
+                    refresh_token: tokens
+                        .refresh_token
+                        .or_else(|| current.refresh_token.clone()),
                     access_token: Some(tokens.access_token),
                     expires_at: tokens.expires_at,
                     client_secret: None,
@@ -145,11 +147,18 @@ impl Session {
                 let secret = current.client_secret.clone().ok_or_else(|| {
                     Error::new(
                         ErrorCode::AuthRequired,
-                        format!("the token store holds no client secret for profile '{}'", config.profile),
+                        format!(
+                            "the token store holds no client secret for profile '{}'",
+                            config.profile
+                        ),
                     )
-                    .with_hint(format!("sign in again with: {} --client-secret-stdin", config.login_command))
+                    .with_hint(format!(
+                        "sign in again with: {} --client-secret-stdin",
+                        config.login_command
+                    ))
                 })?;
-                self.renew_app(&AppCredential::Secret(secret), scope, current).await
+                self.renew_app(&AppCredential::Secret(secret), scope, current)
+                    .await
             }
         }
     }
@@ -218,7 +227,9 @@ fn usable(tokens: &StoredTokens, rejected: Option<&Secret>) -> Option<Secret> {
 }
 
 /// Run blocking store or lock work off the async runtime's threads.
-async fn blocking<T: Send + 'static>(job: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+async fn blocking<T: Send + 'static>(
+    job: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
     tokio::task::spawn_blocking(job)
         .await
         .map_err(|e| Error::internal(format!("a token store task failed: {e}")))?

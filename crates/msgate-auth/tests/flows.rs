@@ -19,12 +19,23 @@ use serde_json::json;
 use support::{Tenant, self_signed_certificate, tenant};
 
 fn scopes() -> Vec<String> {
-    ["https://graph.microsoft.com/User.Read", "https://graph.microsoft.com/Chat.ReadWrite", "offline_access", "openid", "profile"]
-        .map(str::to_owned)
-        .to_vec()
+    [
+        "https://graph.microsoft.com/User.Read",
+        "https://graph.microsoft.com/Chat.ReadWrite",
+        "offline_access",
+        "openid",
+        "profile",
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
 
-fn sign_in<'a>(t: &'a Tenant, authority: &'a msgate_auth::entra::Authority, scopes: &'a [String], hint: Option<&'a str>) -> SignIn<'a> {
+fn sign_in<'a>(
+    t: &'a Tenant,
+    authority: &'a msgate_auth::entra::Authority,
+    scopes: &'a [String],
+    hint: Option<&'a str>,
+) -> SignIn<'a> {
     SignIn {
         client: &t.client,
         authority,
@@ -51,7 +62,12 @@ async fn the_browser_flow_redeems_the_code_from_the_loopback_redirect() {
         tokio::spawn(async move {
             let page = reqwest::get(url).await.unwrap();
             assert_eq!(page.status(), 200);
-            assert!(page.text().await.unwrap().contains("You can close this window"));
+            assert!(
+                page.text()
+                    .await
+                    .unwrap()
+                    .contains("You can close this window")
+            );
         });
     };
     let tokens = pkce_loopback::sign_in(&request, &open, Duration::from_secs(30))
@@ -59,10 +75,16 @@ async fn the_browser_flow_redeems_the_code_from_the_loopback_redirect() {
         .unwrap();
     let url = opened.lock().unwrap().clone();
     assert!(url.contains("code_challenge_method=S256"), "{url}");
-    assert!(url.contains("redirect_uri=http%3A%2F%2Flocalhost%3A"), "{url}");
+    assert!(
+        url.contains("redirect_uri=http%3A%2F%2Flocalhost%3A"),
+        "{url}"
+    );
     assert!(tokens.refresh_token.is_some());
     assert_eq!(tokens.identity["preferred_username"], upn.as_str());
-    assert_eq!(t.graph_status(tokens.access_token.expose(), "/me").await, 200);
+    assert_eq!(
+        t.graph_status(tokens.access_token.expose(), "/me").await,
+        200
+    );
 }
 
 #[tokio::test]
@@ -93,8 +115,16 @@ async fn the_browser_flow_ignores_a_callback_with_the_wrong_state_and_times_out(
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::AuthRequired);
-    assert!(err.message().contains("no answer from the browser"), "{}", err.message());
-    assert_eq!(*forged.lock().unwrap(), Some(400), "a forged callback is refused");
+    assert!(
+        err.message().contains("no answer from the browser"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(
+        *forged.lock().unwrap(),
+        Some(400),
+        "a forged callback is refused"
+    );
 }
 
 #[tokio::test]
@@ -110,7 +140,12 @@ async fn the_device_code_is_approved_through_the_sandbox() {
         let body = json!({"user_code": prompt.user_code, "upn": upn});
         let url = approve_url.clone();
         tokio::spawn(async move {
-            let approved = reqwest::Client::new().post(url).json(&body).send().await.unwrap();
+            let approved = reqwest::Client::new()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(approved.status(), 200);
         });
     };
@@ -119,7 +154,11 @@ async fn the_device_code_is_approved_through_the_sandbox() {
         tokens.identity["preferred_username"],
         t.sandbox.info().users[1].upn.as_str()
     );
-    assert_eq!(t.graph_status(tokens.access_token.expose(), "/me/chats").await, 200);
+    assert_eq!(
+        t.graph_status(tokens.access_token.expose(), "/me/chats")
+            .await,
+        200
+    );
 }
 
 #[tokio::test]
@@ -128,16 +167,33 @@ async fn client_credentials_with_the_secret_and_a_wrong_one() {
     let info = t.sandbox.info().clone();
     let authority = t.tenant_authority();
     let secret = AppCredential::Secret(Secret::new(info.confidential_client_secret.clone()));
-    let tokens = client_credentials::acquire(&t.client, &authority, &info.confidential_client_id, &secret, &app_scope(&t.cloud), "msgate auth login")
-        .await
-        .unwrap();
+    let tokens = client_credentials::acquire(
+        &t.client,
+        &authority,
+        &info.confidential_client_id,
+        &secret,
+        &app_scope(&t.cloud),
+        "msgate auth login",
+    )
+    .await
+    .unwrap();
     assert!(tokens.refresh_token.is_none());
-    assert_eq!(t.graph_status(tokens.access_token.expose(), "/users").await, 200);
+    assert_eq!(
+        t.graph_status(tokens.access_token.expose(), "/users").await,
+        200
+    );
 
     let wrong = AppCredential::Secret(Secret::new("fake-wrong-client-secret"));
-    let err = client_credentials::acquire(&t.client, &authority, &info.confidential_client_id, &wrong, &app_scope(&t.cloud), "msgate auth login")
-        .await
-        .unwrap_err();
+    let err = client_credentials::acquire(
+        &t.client,
+        &authority,
+        &info.confidential_client_id,
+        &wrong,
+        &app_scope(&t.cloud),
+        "msgate auth login",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.exit().status(), 11);
     assert!(err.message().contains("AADSTS7000215"), "{}", err.message());
 }
@@ -152,26 +208,59 @@ async fn client_credentials_with_a_freshly_generated_certificate() {
     let pem = dir.path().join("app.pem");
     std::fs::write(&pem, format!("{cert}{key}")).unwrap();
     let credential = AppCredential::Certificate(Certificate::load(&pem).unwrap());
-    let acquire = || client_credentials::acquire(&t.client, &authority, &info.confidential_client_id, &credential, "https://graph.microsoft.com/.default", "msgate auth login");
+    let acquire = || {
+        client_credentials::acquire(
+            &t.client,
+            &authority,
+            &info.confidential_client_id,
+            &credential,
+            "https://graph.microsoft.com/.default",
+            "msgate auth login",
+        )
+    };
 
     let err = acquire().await.unwrap_err();
-    assert!(err.message().contains("AADSTS700027"), "not registered yet: {}", err.message());
+    assert!(
+        err.message().contains("AADSTS700027"),
+        "not registered yet: {}",
+        err.message()
+    );
     assert!(err.hint().unwrap().contains("Certificates & secrets"));
 
-    let registered = t.post_control("apps/confidential/certificates", json!({"certificate": cert})).await;
-    let AppCredential::Certificate(loaded) = &credential else { unreachable!() };
+    let registered = t
+        .post_control(
+            "apps/confidential/certificates",
+            json!({"certificate": cert}),
+        )
+        .await;
+    let AppCredential::Certificate(loaded) = &credential else {
+        unreachable!()
+    };
     assert_eq!(registered["x5t#S256"], loaded.thumbprint_sha256());
     let tokens = acquire().await.unwrap();
-    assert_eq!(tokens.identity["appid"], info.confidential_client_id.as_str());
-    assert_eq!(t.graph_status(tokens.access_token.expose(), "/users").await, 200);
+    assert_eq!(
+        tokens.identity["appid"],
+        info.confidential_client_id.as_str()
+    );
+    assert_eq!(
+        t.graph_status(tokens.access_token.expose(), "/users").await,
+        200
+    );
 
     // Another key under the same certificate's thumbprint must not pass.
     let (_, other_key) = self_signed_certificate();
     std::fs::write(&pem, format!("{cert}{other_key}")).unwrap();
     let forged = AppCredential::Certificate(Certificate::load(&pem).unwrap());
-    let err = client_credentials::acquire(&t.client, &authority, &info.confidential_client_id, &forged, "https://graph.microsoft.com/.default", "msgate auth login")
-        .await
-        .unwrap_err();
+    let err = client_credentials::acquire(
+        &t.client,
+        &authority,
+        &info.confidential_client_id,
+        &forged,
+        "https://graph.microsoft.com/.default",
+        "msgate auth login",
+    )
+    .await
+    .unwrap_err();
     assert!(err.message().contains("AADSTS700027"), "{}", err.message());
 }
 
@@ -184,11 +273,24 @@ async fn workload_identity_federation_with_a_token_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("token");
     let credential = AppCredential::Federated(file.clone());
-    let acquire = || client_credentials::acquire(&t.client, &authority, &info.confidential_client_id, &credential, "https://graph.microsoft.com/.default", "msgate auth login");
+    let acquire = || {
+        client_credentials::acquire(
+            &t.client,
+            &authority,
+            &info.confidential_client_id,
+            &credential,
+            "https://graph.microsoft.com/.default",
+            "msgate auth login",
+        )
+    };
 
     std::fs::write(&file, t.workload_token(subject, 600).await).unwrap();
     let err = acquire().await.unwrap_err();
-    assert!(err.message().contains("AADSTS700211"), "no trust yet: {}", err.message());
+    assert!(
+        err.message().contains("AADSTS700211"),
+        "no trust yet: {}",
+        err.message()
+    );
 
     t.post_control(
         "apps/confidential/federated-credentials",
@@ -196,16 +298,32 @@ async fn workload_identity_federation_with_a_token_file() {
     )
     .await;
     let tokens = acquire().await.unwrap();
-    assert_eq!(t.graph_status(tokens.access_token.expose(), "/users").await, 200);
+    assert_eq!(
+        t.graph_status(tokens.access_token.expose(), "/users").await,
+        200
+    );
 
-    std::fs::write(&file, t.workload_token("system:serviceaccount:other:sa", 600).await).unwrap();
+    std::fs::write(
+        &file,
+        t.workload_token("system:serviceaccount:other:sa", 600)
+            .await,
+    )
+    .unwrap();
     let err = acquire().await.unwrap_err();
     assert!(err.message().contains("AADSTS70021"), "{}", err.message());
-    assert!(err.hint().unwrap().contains("federated identity credential"));
+    assert!(
+        err.hint()
+            .unwrap()
+            .contains("federated identity credential")
+    );
 
     std::fs::write(&file, t.workload_token(subject, -3600).await).unwrap();
     let err = acquire().await.unwrap_err();
-    assert!(err.message().contains("AADSTS700024"), "expired: {}", err.message());
+    assert!(
+        err.message().contains("AADSTS700024"),
+        "expired: {}",
+        err.message()
+    );
 
     std::fs::write(&file, "\n").unwrap();
     assert_eq!(acquire().await.unwrap_err().exit().status(), 11);

@@ -2,7 +2,12 @@
 //! started by `scripts/with-secret-service`). Where none can be reached the test prints a
 //! notice and skips: a keyring cannot be conjured inside every sandbox, and the store's
 //! fail-closed path is tested by the CLI tests instead.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
 
 use msgate_auth::store::keyring::KeyringStore;
 use msgate_auth::store::{StoredTokens, TokenStore};

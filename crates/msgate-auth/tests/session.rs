@@ -49,15 +49,24 @@ fn file_store(dir: &Path) -> Arc<dyn TokenStore> {
     ))
 }
 
-fn session(t: &Tenant, store: Arc<dyn TokenStore>, lock: Option<&Path>, tokens: StoredTokens) -> Session {
+fn session(
+    t: &Tenant,
+    store: Arc<dyn TokenStore>,
+    lock: Option<&Path>,
+    tokens: StoredTokens,
+) -> Session {
     let config = SessionConfig {
         profile: "work".to_owned(),
         authority: t.authority(),
         client_id: msgate_auth::profile::DEFAULT_CLIENT_ID.to_owned(),
         grant: Grant::Delegated {
-            scopes: ["https://graph.microsoft.com/User.Read", "https://graph.microsoft.com/Chat.ReadWrite", "offline_access"]
-                .map(str::to_owned)
-                .to_vec(),
+            scopes: [
+                "https://graph.microsoft.com/User.Read",
+                "https://graph.microsoft.com/Chat.ReadWrite",
+                "offline_access",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
         },
         store,
         lock_path: lock.map(Path::to_path_buf),
@@ -73,12 +82,21 @@ async fn refresh_rotates_and_persists_the_new_refresh_token_before_use() {
     let store = file_store(dir.path());
     let initial = signed_in(&t).await;
     store.save("work", &initial).unwrap();
-    let s = session(&t, Arc::clone(&store), Some(&dir.path().join("work.lock")), initial.clone());
+    let s = session(
+        &t,
+        Arc::clone(&store),
+        Some(&dir.path().join("work.lock")),
+        initial.clone(),
+    );
 
     let first = s.token().await.unwrap();
     let stored = store.load("work").unwrap().unwrap();
     assert_ne!(stored.refresh_token, initial.refresh_token, "rotated");
-    assert_eq!(stored.access_token.as_ref(), Some(&first), "persisted before it was handed out");
+    assert_eq!(
+        stored.access_token.as_ref(),
+        Some(&first),
+        "persisted before it was handed out"
+    );
     assert_eq!(t.graph_status(first.expose(), "/me").await, 200);
 
     // Within the margin again: refreshed again, with the rotated token (the first one is used).
@@ -110,7 +128,10 @@ async fn a_reused_refresh_token_revokes_the_family_and_asks_to_sign_in_again() {
             &[
                 ("client_id", msgate_auth::profile::DEFAULT_CLIENT_ID),
                 ("grant_type", "refresh_token"),
-                ("refresh_token", initial.refresh_token.as_ref().unwrap().expose()),
+                (
+                    "refresh_token",
+                    initial.refresh_token.as_ref().unwrap().expose(),
+                ),
             ],
         )
         .await
@@ -120,9 +141,19 @@ async fn a_reused_refresh_token_revokes_the_family_and_asks_to_sign_in_again() {
     let err = s.token().await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::AuthExpired);
     assert_eq!(err.exit().status(), 11);
-    assert!(err.message().starts_with("sign-in failed: AADSTS"), "Entra's reason: {}", err.message());
+    assert!(
+        err.message().starts_with("sign-in failed: AADSTS"),
+        "Entra's reason: {}",
+        err.message()
+    );
     assert!(!err.message().contains("Trace ID"));
-    assert!(err.hint().unwrap().contains("msgate auth login --profile work"), "{:?}", err.hint());
+    assert!(
+        err.hint()
+            .unwrap()
+            .contains("msgate auth login --profile work"),
+        "{:?}",
+        err.hint()
+    );
 }
 
 #[tokio::test]
@@ -159,7 +190,12 @@ async fn two_processes_sharing_a_store_never_present_a_used_refresh_token() {
     let initial = signed_in(&t).await;
     file_store(dir.path()).save("work", &initial).unwrap();
     // Two sessions with separate memories, as two msgate processes would have.
-    let a = Arc::new(session(&t, file_store(dir.path()), Some(&lock), initial.clone()));
+    let a = Arc::new(session(
+        &t,
+        file_store(dir.path()),
+        Some(&lock),
+        initial.clone(),
+    ));
     let b = Arc::new(session(&t, file_store(dir.path()), Some(&lock), initial));
     let mut calls = Vec::new();
     for i in 0..6 {
@@ -167,8 +203,14 @@ async fn two_processes_sharing_a_store_never_present_a_used_refresh_token() {
         calls.push(tokio::spawn(async move { s.token().await }));
     }
     for call in calls {
-        call.await.unwrap().expect("no refresh token was presented twice");
+        call.await
+            .unwrap()
+            .expect("no refresh token was presented twice");
     }
     let last = file_store(dir.path()).load("work").unwrap().unwrap();
-    assert_eq!(t.graph_status(last.access_token.unwrap().expose(), "/me").await, 200);
+    assert_eq!(
+        t.graph_status(last.access_token.unwrap().expose(), "/me")
+            .await,
+        200
+    );
 }

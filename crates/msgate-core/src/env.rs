@@ -16,7 +16,11 @@ pub struct Env {
 }
 
 /// Variables whose values are credentials: kept only as [`Secret`]s, never as plain strings.
-pub const SECRET_VARS: &[&str] = &["MSGATE_ACCESS_TOKEN", "MSGATE_MCP_TOKEN", "MSGATE_TOKEN_KEY"];
+pub const SECRET_VARS: &[&str] = &[
+    "MSGATE_ACCESS_TOKEN",
+    "MSGATE_MCP_TOKEN",
+    "MSGATE_TOKEN_KEY",
+];
 
 /// Variables outside the `MSGATE_` namespace that msgate honours.
 const FOREIGN_VARS: &[&str] = &[

@@ -47,7 +47,10 @@ impl Running {
         cmd.env("MSGATE_GRAPH_URL", &self.sandbox.info().graph_url)
             .env("MSGATE_LOGIN_URL", &self.sandbox.info().login_url)
             .env("MSGATE_TOKEN_KEY", KEY)
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/msgate-test-bus")
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/msgate-test-bus",
+            )
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("BROWSER");
@@ -80,46 +83,111 @@ fn device_code_sign_in_to_an_encrypted_file_then_graph_then_logout_all() {
     let r = auto_approving();
     let home = Home::new();
     let login = r
-        .msgate(&home, &["--profile", "work", "auth", "login", "--token-store", "file", "--capabilities", "chat,people"])
+        .msgate(
+            &home,
+            &[
+                "--profile",
+                "work",
+                "auth",
+                "login",
+                "--token-store",
+                "file",
+                "--capabilities",
+                "chat,people",
+            ],
+        )
         .output()
         .unwrap();
     assert_eq!(status(&login), 0, "{}", stderr(&login));
-    assert!(stderr(&login).contains("enter the code"), "device code shown: {}", stderr(&login));
+    assert!(
+        stderr(&login).contains("enter the code"),
+        "device code shown: {}",
+        stderr(&login)
+    );
     assert!(stdout(&login).is_empty());
 
-    let state = r.msgate(&home, &["--profile", "work", "auth", "status"]).output().unwrap();
+    let state = r
+        .msgate(&home, &["--profile", "work", "auth", "status"])
+        .output()
+        .unwrap();
     assert_eq!(status(&state), 0, "{}", stderr(&state));
     let state = json(&state);
     assert_eq!(state["account"], r.sandbox.info().users[0].upn.as_str());
     assert_eq!(state["flow"], "device_code");
-    assert!(state["store"].as_str().unwrap().starts_with("encrypted file"));
-    assert!(state["scopes"].as_array().unwrap().iter().any(|s| s == "Chat.ReadWrite"));
+    assert!(
+        state["store"]
+            .as_str()
+            .unwrap()
+            .starts_with("encrypted file")
+    );
+    assert!(
+        state["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "Chat.ReadWrite")
+    );
 
-    let chats = r.msgate(&home, &["--profile", "work", "chat", "list"]).output().unwrap();
+    let chats = r
+        .msgate(&home, &["--profile", "work", "chat", "list"])
+        .output()
+        .unwrap();
     assert_eq!(status(&chats), 0, "{}", stderr(&chats));
     assert!(!json(&chats).as_array().unwrap().is_empty());
 
-    let switched = r.msgate(&home, &["auth", "switch", "work"]).output().unwrap();
+    let switched = r
+        .msgate(&home, &["auth", "switch", "work"])
+        .output()
+        .unwrap();
     assert_eq!(status(&switched), 0, "{}", stderr(&switched));
     let listed = json(&r.msgate(&home, &["auth", "list"]).output().unwrap());
-    let work = listed.as_array().unwrap().iter().find(|p| p["profile"] == "work").unwrap();
-    assert_eq!((work["current"].as_bool(), work["signed_in"].as_bool()), (Some(true), Some(true)));
+    let work = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["profile"] == "work")
+        .unwrap();
+    assert_eq!(
+        (work["current"].as_bool(), work["signed_in"].as_bool()),
+        (Some(true), Some(true))
+    );
 
     let second = r
-        .msgate(&home, &["--profile", "home", "auth", "login", "--device-code", "--token-store", "file"])
+        .msgate(
+            &home,
+            &[
+                "--profile",
+                "home",
+                "auth",
+                "login",
+                "--device-code",
+                "--token-store",
+                "file",
+            ],
+        )
         .output()
         .unwrap();
     assert_eq!(status(&second), 0, "{}", stderr(&second));
     assert!(token_file(&home, "home").exists() && token_file(&home, "work").exists());
 
-    let logout = r.msgate(&home, &["auth", "logout", "--all"]).output().unwrap();
+    let logout = r
+        .msgate(&home, &["auth", "logout", "--all"])
+        .output()
+        .unwrap();
     assert_eq!(status(&logout), 0, "{}", stderr(&logout));
     let said = stderr(&logout);
-    assert!(said.contains("Profile 'work': removed the tokens in encrypted file"), "{said}");
+    assert!(
+        said.contains("Profile 'work': removed the tokens in encrypted file"),
+        "{said}"
+    );
     assert!(said.contains("Profile 'home': removed"), "{said}");
     assert!(said.contains("could not check the OS keyring"), "{said}");
     assert!(!token_file(&home, "home").exists() && !token_file(&home, "work").exists());
-    assert!(!home.read_config().contains("account"), "{}", home.read_config());
+    assert!(
+        !home.read_config().contains("account"),
+        "{}",
+        home.read_config()
+    );
 
     let after = r.msgate(&home, &["chat", "list"]).output().unwrap();
     assert_eq!(status(&after), 11, "{}", stderr(&after));
@@ -130,22 +198,38 @@ fn device_code_sign_in_to_an_encrypted_file_then_graph_then_logout_all() {
 fn without_a_keyring_sign_in_fails_closed_and_names_the_other_stores() {
     let r = auto_approving();
     let home = Home::new();
-    let out = r.msgate(&home, &["auth", "login", "--device-code"]).output().unwrap();
+    let out = r
+        .msgate(&home, &["auth", "login", "--device-code"])
+        .output()
+        .unwrap();
     assert_eq!(status(&out), 11, "{}", stderr(&out));
     let said = stderr(&out);
     assert!(said.contains("keyring is not reachable"), "{said}");
-    assert!(said.contains("--token-store file") && said.contains("--token-store memory"), "{said}");
-    assert!(!home.config_file().exists(), "nothing recorded for a sign-in that did not happen");
+    assert!(
+        said.contains("--token-store file") && said.contains("--token-store memory"),
+        "{said}"
+    );
+    assert!(
+        !home.config_file().exists(),
+        "nothing recorded for a sign-in that did not happen"
+    );
 
     let memory = r
-        .msgate(&home, &["auth", "login", "--device-code", "--token-store", "memory"])
+        .msgate(
+            &home,
+            &["auth", "login", "--device-code", "--token-store", "memory"],
+        )
         .output()
         .unwrap();
     assert_eq!(status(&memory), 0, "{}", stderr(&memory));
     assert!(home.read_config().contains("token_store = \"memory\""));
     let later = r.msgate(&home, &["chat", "list"]).output().unwrap();
     assert_eq!(status(&later), 11);
-    assert!(stderr(&later).contains("in memory only"), "{}", stderr(&later));
+    assert!(
+        stderr(&later).contains("in memory only"),
+        "{}",
+        stderr(&later)
+    );
 }
 
 #[test]
@@ -154,8 +238,17 @@ fn app_only_with_a_secret_on_stdin_never_in_argv() {
     let home = Home::new();
     let info = r.sandbox.info().clone();
     let args = [
-        "--profile", "daemon", "auth", "login", "--client-secret-stdin", "--client-id",
-        &info.confidential_client_id, "--tenant", &info.tenant_id, "--token-store", "file",
+        "--profile",
+        "daemon",
+        "auth",
+        "login",
+        "--client-secret-stdin",
+        "--client-id",
+        &info.confidential_client_id,
+        "--tenant",
+        &info.tenant_id,
+        "--token-store",
+        "file",
     ];
     let out = r
         .msgate(&home, &args)
@@ -163,16 +256,30 @@ fn app_only_with_a_secret_on_stdin_never_in_argv() {
         .output()
         .unwrap();
     assert_eq!(status(&out), 0, "{}", stderr(&out));
-    assert!(!home.read_config().contains(&info.confidential_client_secret));
-    let state = json(&r.msgate(&home, &["--profile", "daemon", "auth", "status"]).output().unwrap());
+    assert!(
+        !home
+            .read_config()
+            .contains(&info.confidential_client_secret)
+    );
+    let state = json(
+        &r.msgate(&home, &["--profile", "daemon", "auth", "status"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(state["flow"], "client_secret");
     assert_eq!(state["account"], info.confidential_client_id.as_str());
 
-    let refused = r.msgate(&home, &["--profile", "daemon", "auth", "token"]).output().unwrap();
+    let refused = r
+        .msgate(&home, &["--profile", "daemon", "auth", "token"])
+        .output()
+        .unwrap();
     assert_eq!(status(&refused), 2);
     assert!(stderr(&refused).contains("--yes-print-secret"));
     let shown = r
-        .msgate(&home, &["--profile", "daemon", "auth", "token", "--yes-print-secret"])
+        .msgate(
+            &home,
+            &["--profile", "daemon", "auth", "token", "--yes-print-secret"],
+        )
         .output()
         .unwrap();
     assert_eq!(status(&shown), 0, "{}", stderr(&shown));
@@ -182,7 +289,15 @@ fn app_only_with_a_secret_on_stdin_never_in_argv() {
 
     // A secret is never an argument: there is no flag to take one.
     let argv = r
-        .msgate(&home, &["auth", "login", "--client-secret", "fake-client-secret-argv"])
+        .msgate(
+            &home,
+            &[
+                "auth",
+                "login",
+                "--client-secret",
+                "fake-client-secret-argv",
+            ],
+        )
         .output()
         .unwrap();
     assert_eq!(status(&argv), 2);
@@ -222,7 +337,11 @@ fn the_browser_flow_through_the_binary() {
     let rest: Vec<String> = lines.map(Result::unwrap).collect();
     let done = child.wait().unwrap();
     assert!(done.success(), "{rest:?}");
-    assert!(rest.iter().any(|l| l.starts_with("Signed in to profile 'default'")), "{rest:?}");
+    assert!(
+        rest.iter()
+            .any(|l| l.starts_with("Signed in to profile 'default'")),
+        "{rest:?}"
+    );
     let state = r.msgate(&home, &["auth", "status"]).output().unwrap();
     assert_eq!(json(&state)["flow"], "browser");
 }
@@ -256,7 +375,14 @@ fn canary_real_tokens_appear_nowhere_but_the_encrypted_store() {
     let home = Home::new();
     let run = |args: &[&str]| (args.join(" "), r.msgate(&home, args).output().unwrap());
     let outputs: Vec<(String, Output)> = [
-        &["--debug", "auth", "login", "--token-store", "file", "--device-code"][..],
+        &[
+            "--debug",
+            "auth",
+            "login",
+            "--token-store",
+            "file",
+            "--device-code",
+        ][..],
         &["--debug", "auth", "status"],
         &["--debug", "--debug-bodies", "chat", "list"],
         &["--debug", "--err-json", "auth", "doctor"],
@@ -274,7 +400,10 @@ fn canary_real_tokens_appear_nowhere_but_the_encrypted_store() {
         .flatten()
         .flat_map(|s| fragments(s.expose()))
         .collect();
-    assert!(secrets.len() >= 4, "an access token (3 segments) and a refresh token");
+    assert!(
+        secrets.len() >= 4,
+        "an access token (3 segments) and a refresh token"
+    );
 
     let mut leaks = Vec::new();
     for (command, out) in &outputs {
@@ -296,14 +425,21 @@ fn canary_real_tokens_appear_nowhere_but_the_encrypted_store() {
     assert!(leaks.is_empty(), "tokens leaked into: {leaks:#?}");
     let debug = &outputs[2].1;
     assert_eq!(status(debug), 0, "{}", stderr(debug));
-    assert!(stderr(debug).contains("refreshed") || stderr(debug).contains("GET"), "--debug logged: {}", stderr(debug));
+    assert!(
+        stderr(debug).contains("refreshed") || stderr(debug).contains("GET"),
+        "--debug logged: {}",
+        stderr(debug)
+    );
 }
 
 #[test]
 fn a_wrong_token_key_is_a_clear_error_and_the_file_is_kept() {
     let r = auto_approving();
     let home = Home::new();
-    let login = r.msgate(&home, &["auth", "login", "--token-store", "file"]).output().unwrap();
+    let login = r
+        .msgate(&home, &["auth", "login", "--token-store", "file"])
+        .output()
+        .unwrap();
     assert_eq!(status(&login), 0, "{}", stderr(&login));
     let before = std::fs::read(token_file(&home, "default")).unwrap();
     let wrong = r

@@ -62,14 +62,18 @@ impl Certificate {
     /// as `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1).
     pub fn load(path: &Path) -> Result<Certificate> {
         let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-            Error::io(format!("cannot read certificate file {}", path.display()), &e)
+            Error::io(
+                format!("cannot read certificate file {}", path.display()),
+                &e,
+            )
         })?);
         let unusable = |why: &str| {
             Error::usage(format!("certificate file {}: {why}", path.display())).with_hint(
                 "give a PEM file with the certificate and its RSA private key (e.g. cat cert.pem key.pem > app.pem)",
             )
         };
-        let der = pem_block(&text, "CERTIFICATE").ok_or_else(|| unusable("no CERTIFICATE block"))?;
+        let der =
+            pem_block(&text, "CERTIFICATE").ok_or_else(|| unusable("no CERTIFICATE block"))?;
         let key = match (
             pem_block(&text, "PRIVATE KEY"),
             pem_block(&text, "RSA PRIVATE KEY"),

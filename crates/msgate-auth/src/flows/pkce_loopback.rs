@@ -54,9 +54,12 @@ pub async fn sign_in(
     open: &(dyn Fn(&str) + Sync),
     timeout: Duration,
 ) -> Result<Tokens> {
-    let v4 = TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .map_err(|e| Error::io("cannot listen on a loopback port for the sign-in redirect", &e))?;
+    let v4 = TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| {
+        Error::io(
+            "cannot listen on a loopback port for the sign-in redirect",
+            &e,
+        )
+    })?;
     let port = v4
         .local_addr()
         .map_err(|e| Error::io("cannot read the loopback port", &e))?
@@ -184,7 +187,9 @@ async fn handle(mut stream: TcpStream, state: &str) -> Option<Result<Secret>> {
         ErrorCode::AuthRequired,
         format!("sign-in failed: {error}: {reason}"),
     )
-    .with_hint("check the account, the tenant and the requested scopes, then sign in again")))
+    .with_hint(
+        "check the account, the tenant and the requested scopes, then sign in again",
+    )))
 }
 
 /// The request target of the first line (`GET /?code=… HTTP/1.1`), reading at most 16 KiB.

@@ -82,7 +82,9 @@ fn native() -> Result<(Arc<CredentialStore>, &'static str)> {
 
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 fn native() -> Result<(Arc<CredentialStore>, &'static str)> {
-    Err(unreachable("msgate has no keyring support on this platform"))
+    Err(unreachable(
+        "msgate has no keyring support on this platform",
+    ))
 }
 
 impl TokenStore for KeyringStore {

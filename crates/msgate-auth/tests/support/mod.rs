@@ -46,14 +46,32 @@ impl Tenant {
     }
 
     pub async fn post_control(&self, path: &str, body: Value) -> Value {
-        let response = self.http.post(self.control(path)).json(&body).send().await.unwrap();
-        assert!(response.status().is_success(), "{path}: {}", response.status());
+        let response = self
+            .http
+            .post(self.control(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
         response.json().await.unwrap()
     }
 
     /// How many times the token endpoint was called since the sandbox started.
     pub async fn token_requests(&self) -> usize {
-        let log: Value = self.http.get(self.control("requests")).send().await.unwrap().json().await.unwrap();
+        let log: Value = self
+            .http
+            .get(self.control("requests"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         log["value"]
             .as_array()
             .unwrap()
@@ -77,7 +95,10 @@ impl Tenant {
     /// A workload identity token from the sandbox's own test issuer.
     pub async fn workload_token(&self, subject: &str, lifetime_s: i64) -> String {
         let minted = self
-            .post_control("workload/token", json!({"subject": subject, "lifetime_s": lifetime_s}))
+            .post_control(
+                "workload/token",
+                json!({"subject": subject, "lifetime_s": lifetime_s}),
+            )
             .await;
         minted["token"].as_str().unwrap().to_owned()
     }

@@ -105,7 +105,13 @@ pub const PROFILE_KEYS: &[KeySpec] = &[
     },
     KeySpec {
         name: "flow",
-        kind: ValueKind::OneOf(&["browser", "device_code", "client_secret", "certificate", "federated"]),
+        kind: ValueKind::OneOf(&[
+            "browser",
+            "device_code",
+            "client_secret",
+            "certificate",
+            "federated",
+        ]),
         summary: "how the profile signed in (written by auth login)",
     },
     KeySpec {
@@ -263,7 +269,9 @@ impl ValueKind {
             }
             (ValueKind::Text, Some(Value::String(s))) => !s.value().trim().is_empty(),
             (ValueKind::List, Some(Value::Array(items))) => items.iter().all(Value::is_str),
-            (ValueKind::OneOf(names), Some(Value::String(s))) => names.contains(&s.value().as_str()),
+            (ValueKind::OneOf(names), Some(Value::String(s))) => {
+                names.contains(&s.value().as_str())
+            }
             _ => false,
         };
         if ok {

@@ -72,7 +72,13 @@ fn certificate(
         certificates
             .certificates
             .iter()
-            .find(|c| if sha1 { c.sha1 == wanted } else { c.sha256 == wanted })
+            .find(|c| {
+                if sha1 {
+                    c.sha1 == wanted
+                } else {
+                    c.sha256 == wanted
+                }
+            })
             .cloned()
     });
     let Some(registered) = registered else {

@@ -283,7 +283,8 @@ async fn client_credentials(
             }
         }
         (None, Some(assertion)) => {
-            if form.get("client_assertion_type").map(String::as_str) != Some(assertion::JWT_BEARER) {
+            if form.get("client_assertion_type").map(String::as_str) != Some(assertion::JWT_BEARER)
+            {
                 return Err(EntraError::new(
                     "invalid_request",
                     90014,

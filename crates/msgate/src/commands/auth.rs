@@ -98,7 +98,10 @@ fn read_secret(args: &LoginArgs) -> Result<Option<Secret>> {
         text
     } else if let Some(path) = &args.client_secret_file {
         Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-            Error::io(format!("cannot read the client secret file {}", path.display()), &e)
+            Error::io(
+                format!("cannot read the client secret file {}", path.display()),
+                &e,
+            )
         })?)
     } else {
         return Ok(None);
@@ -124,8 +127,10 @@ fn login(args: LoginArgs, ctx: &Context) -> Result<Data> {
     let flow = login::choose_flow(&options, &ctx.env);
     if flow.is_app_only() {
         if profile.client_id.is_none() {
-            return Err(Error::usage("app-only sign-in needs your app's --client-id")
-                .with_hint("register an app in Entra ID and pass its client id and --tenant"));
+            return Err(
+                Error::usage("app-only sign-in needs your app's --client-id")
+                    .with_hint("register an app in Entra ID and pass its client id and --tenant"),
+            );
         }
         if matches!(profile.tenant(), "organizations" | "common" | "consumers") {
             return Err(Error::usage("app-only sign-in needs a specific --tenant")
@@ -312,13 +317,11 @@ fn switch(name: &str, ctx: &Context) -> Result<Data> {
     validate_profile_name(name)?;
     let paths = ctx.config_paths()?;
     if !profile_names(paths)?.iter().any(|n| n == name) {
-        return Err(Error::new(
-            ErrorCode::NotFound,
-            format!("there is no profile '{name}'"),
-        )
-        .with_hint(format!(
-            "create it by signing in: msgate auth login --profile {name}"
-        )));
+        return Err(
+            Error::new(ErrorCode::NotFound, format!("there is no profile '{name}'")).with_hint(
+                format!("create it by signing in: msgate auth login --profile {name}"),
+            ),
+        );
     }
     config::update(paths, |doc| {
         doc["profile"] = toml_edit::value(name);
@@ -355,13 +358,19 @@ fn scopes(ctx: &Context) -> Result<Data> {
     let held: BTreeSet<String> = profile.granted_scopes.iter().cloned().collect();
     let enabled = profile.capabilities();
     let mut operations = Vec::new();
-    for set in CAPABILITY_SETS.iter().filter(|s| enabled.iter().any(|e| e == s.name)) {
+    for set in CAPABILITY_SETS
+        .iter()
+        .filter(|s| enabled.iter().any(|e| e == s.name))
+    {
         for operation in scopes::operations(set) {
             let Some(needed) = scopes::operation_permissions(operation) else {
                 continue;
             };
             let allowed = needed.allowed.is_empty()
-                || needed.allowed.iter().any(|p| scopes::satisfied_by(p, &held));
+                || needed
+                    .allowed
+                    .iter()
+                    .any(|p| scopes::satisfied_by(p, &held));
             operations.push(json!({
                 "capability": set.name,
                 "operation": operation,
@@ -408,17 +417,19 @@ fn check(name: &str, ok: bool, detail: impl Into<String>) -> Value {
 fn doctor(ctx: &Context) -> Result<Data> {
     let profile = ctx.profile()?;
     let mut checks = Vec::new();
-    checks.push(match KeyringStore::open().and_then(|k| {
-        use msgate_auth::store::TokenStore;
-        k.load(&profile.name).map(|_| k.describe(&profile.name))
-    }) {
-        Ok(described) => check("keyring", true, format!("reachable: {described}")),
-        Err(e) => check(
-            "keyring",
-            profile.store_kind() != StoreKind::Keyring,
-            format!("{} ({})", e.message(), e.hint().unwrap_or_default()),
-        ),
-    });
+    checks.push(
+        match KeyringStore::open().and_then(|k| {
+            use msgate_auth::store::TokenStore;
+            k.load(&profile.name).map(|_| k.describe(&profile.name))
+        }) {
+            Ok(described) => check("keyring", true, format!("reachable: {described}")),
+            Err(e) => check(
+                "keyring",
+                profile.store_kind() != StoreKind::Keyring,
+                format!("{} ({})", e.message(), e.hint().unwrap_or_default()),
+            ),
+        },
+    );
     let cloud = msgate_auth::cloud_for(&profile, ctx.env_cloud()?)?;
     let runtime = runtime()?;
     checks.push(clock_check(&runtime, &cloud, profile.tenant()));
@@ -447,11 +458,23 @@ fn doctor(ctx: &Context) -> Result<Data> {
             Ok(session) => match runtime.block_on(session.token()) {
                 Ok(_) => {
                     let expires = runtime.block_on(session.expires_at());
-                    check("session", true, format!("a valid access token until {}", when(expires)))
+                    check(
+                        "session",
+                        true,
+                        format!("a valid access token until {}", when(expires)),
+                    )
                 }
-                Err(e) => check("session", false, format!("{} — {}", e.message(), e.hint().unwrap_or_default())),
+                Err(e) => check(
+                    "session",
+                    false,
+                    format!("{} — {}", e.message(), e.hint().unwrap_or_default()),
+                ),
             },
-            Err(e) => check("session", false, format!("{} — {}", e.message(), e.hint().unwrap_or_default())),
+            Err(e) => check(
+                "session",
+                false,
+                format!("{} — {}", e.message(), e.hint().unwrap_or_default()),
+            ),
         }
     });
     if checks.iter().any(|c| c["ok"] == false) {
@@ -469,7 +492,9 @@ fn clock_check(runtime: &tokio::runtime::Runtime, cloud: &Cloud, tenant: &str) -
     let url = Authority::new(cloud, tenant).token_url();
     let probed = runtime.block_on(async {
         let client = EntraClient::new()?;
-        client.post_dated(&url, &[("grant_type", "client_credentials")]).await
+        client
+            .post_dated(&url, &[("grant_type", "client_credentials")])
+            .await
     });
     match probed {
         Ok((_, Some(server))) => {

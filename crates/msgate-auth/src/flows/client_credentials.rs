@@ -209,7 +209,11 @@ mod tests {
             format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n")
         };
         let rsa = format!("RSA {}", "PRIVATE KEY");
-        let text = format!("junk\n{}{}", block(&rsa, "AAEC"), block("CERTIFICATE", "AwQF"));
+        let text = format!(
+            "junk\n{}{}",
+            block(&rsa, "AAEC"),
+            block("CERTIFICATE", "AwQF")
+        );
         assert_eq!(pem_block(&text, "CERTIFICATE"), Some(vec![3, 4, 5]));
         assert_eq!(pem_block(&text, &rsa), Some(vec![0, 1, 2]));
         assert_eq!(pem_block(&text, "PRIVATE KEY"), None);

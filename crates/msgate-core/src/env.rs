@@ -16,7 +16,11 @@ pub struct Env {
 }
 
 /// Variables whose values are credentials: kept only as [`Secret`]s, never as plain strings.
-pub const SECRET_VARS: &[&str] = &["MSGATE_ACCESS_TOKEN", "MSGATE_MCP_TOKEN"];
+pub const SECRET_VARS: &[&str] = &[
+    "MSGATE_ACCESS_TOKEN",
+    "MSGATE_MCP_TOKEN",
+    "MSGATE_TOKEN_KEY",
+];
 
 /// Variables outside the `MSGATE_` namespace that msgate honours.
 const FOREIGN_VARS: &[&str] = &[
@@ -26,6 +30,13 @@ const FOREIGN_VARS: &[&str] = &[
     "APPDATA",
     "LOCALAPPDATA",
     "NO_COLOR",
+    // Sign-in: whether a browser can be opened, which one, and systemd's credentials directory.
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "SSH_CONNECTION",
+    "SSH_TTY",
+    "BROWSER",
+    "CREDENTIALS_DIRECTORY",
 ];
 
 impl Env {

@@ -75,21 +75,11 @@ impl Signer {
     /// The claims of a token this signer issued, if its signature checks out. Expiry and
     /// audience are the caller's business: Graph and the token endpoint judge them differently.
     pub fn verify(&self, token: &str) -> Option<Value> {
-        let mut parts = token.split('.');
-        let (header, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() {
+        let (header, claims) = peek(token)?;
+        if header["kid"] != self.kid.as_str() || !verify_with_der(token, &self.public_der) {
             return None;
         }
-        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
-        if header["alg"] != "RS256" || header["kid"] != self.kid.as_str() {
-            return None;
-        }
-        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
-        let message = &token[..token.len() - token.rsplit('.').next()?.len() - 1];
-        UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, &self.public_der)
-            .verify(message.as_bytes(), &signature)
-            .ok()?;
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+        Some(claims)
     }
 
     /// The JSON Web Key Set published at `/discovery/v2.0/keys`.
@@ -104,6 +94,60 @@ impl Signer {
             "e": URL_SAFE_NO_PAD.encode(&components.e),
         }]})
     }
+}
+
+/// The header and claims of a compact JWS, unverified: enough to decide whose key must verify
+/// it. Only three-part tokens with a JSON header and payload qualify.
+pub fn peek(token: &str) -> Option<(Value, Value)> {
+    let mut parts = token.split('.');
+    let (header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let decode = |part: &str| -> Option<Value> {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
+    };
+    Some((decode(header)?, decode(payload)?))
+}
+
+/// Whether `token` carries a valid RS256 signature by the RSA key in PKCS#1 DER form.
+pub fn verify_with_der(token: &str, public_key_der: &[u8]) -> bool {
+    split_signed(token).is_some_and(|(message, signature)| {
+        UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, public_key_der)
+            .verify(message.as_bytes(), &signature)
+            .is_ok()
+    })
+}
+
+/// Whether `token` carries a valid RS256 signature by the RSA key of a JSON Web Key.
+pub fn verify_with_jwk(token: &str, jwk: &Value) -> bool {
+    let component = |name: &str| {
+        jwk[name]
+            .as_str()
+            .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
+    };
+    let (Some(n), Some(e)) = (component("n"), component("e")) else {
+        return false;
+    };
+    split_signed(token).is_some_and(|(message, signature)| {
+        signature::RsaPublicKeyComponents { n, e }
+            .verify(
+                &signature::RSA_PKCS1_2048_8192_SHA256,
+                message.as_bytes(),
+                &signature,
+            )
+            .is_ok()
+    })
+}
+
+/// The signed part of an RS256 token and its decoded signature.
+fn split_signed(token: &str) -> Option<(&str, Vec<u8>)> {
+    let (header, _) = peek(token)?;
+    if header["alg"] != "RS256" {
+        return None;
+    }
+    let (message, signature) = token.rsplit_once('.')?;
+    Some((message, URL_SAFE_NO_PAD.decode(signature).ok()?))
 }
 
 #[cfg(test)]

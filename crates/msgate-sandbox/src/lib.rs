@@ -35,7 +35,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::state::{AppState, Grants, RequestLog};
+use crate::state::{AppCredentials, AppState, Grants, RequestLog};
 use crate::store::Store;
 
 pub use crate::faults::FaultSpec;
@@ -175,6 +175,8 @@ impl Sandbox {
             token_lifetime: options.token_lifetime,
             auto_approve: options.auto_approve,
             grants: Mutex::new(Grants::default()),
+            app_credentials: Mutex::new(AppCredentials::default()),
+            workload_signer: std::sync::OnceLock::new(),
             log: Mutex::new(RequestLog::default()),
             faults: Mutex::new(faults::Faults::new(options.faults.clone())),
             webhooks: graph::subscriptions::Webhooks::new()?,

@@ -2,7 +2,7 @@
 //! grants in flight, the request log and the options the sandbox was started with.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -26,6 +26,10 @@ pub struct AppState {
     pub token_lifetime: Duration,
     pub auto_approve: bool,
     pub grants: Mutex<Grants>,
+    /// Certificates and federated identity credentials registered for the confidential app.
+    pub app_credentials: Mutex<AppCredentials>,
+    /// The sandbox's stand-in workload identity issuer (Kubernetes, CI), created on first use.
+    pub workload_signer: OnceLock<Signer>,
     pub log: Mutex<RequestLog>,
     pub faults: Mutex<Faults>,
     /// Change notifications: the client that posts them and the queue of the delivery task.
@@ -92,6 +96,31 @@ pub struct RefreshToken {
     pub scopes: Vec<String>,
     pub family: String,
     pub used: bool,
+}
+
+/// What the confidential app trusts besides its client secret, as in an app registration's
+/// "Certificates & secrets" page.
+#[derive(Debug, Default)]
+pub struct AppCredentials {
+    pub certificates: Vec<RegisteredCertificate>,
+    pub federated: Vec<FederatedCredential>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RegisteredCertificate {
+    /// SHA-1 and SHA-256 of the DER certificate, as `x5t` and `x5t#S256` name it.
+    pub sha1: Vec<u8>,
+    pub sha256: Vec<u8>,
+    /// The RSA public key (PKCS#1 DER) from the certificate's subjectPublicKeyInfo.
+    pub public_key: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FederatedCredential {
+    pub name: String,
+    pub issuer: String,
+    pub subject: String,
+    pub audiences: Vec<String>,
 }
 
 /// The log behind `GET /_sandbox/requests` and `/_sandbox/stats`.

@@ -28,7 +28,8 @@ Exit codes:
 Settings resolve as defaults < config file < environment < flags.
 Environment: MSGATE_PROFILE, MSGATE_OUTPUT, MSGATE_ERR_JSON=1, MSGATE_DEBUG=1,
 MSGATE_CONFIG_DIR, NO_COLOR; MSGATE_GRAPH_URL and MSGATE_LOGIN_URL (another Graph, e.g. a
-sandbox); MSGATE_ACCESS_TOKEN (a token used as is, never stored).
+sandbox); MSGATE_ACCESS_TOKEN (a token used as is, never stored); MSGATE_TOKEN_KEY (key of
+the encrypted token file).
 
 Try it without a Microsoft tenant: msgate --sandbox chat list";
 
@@ -96,7 +97,7 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Sign-in state of the current profile
+    /// Sign in and out, profiles, scopes and tokens
     #[command(subcommand)]
     Auth(AuthCommand),
 
@@ -129,6 +130,9 @@ Keys:
   profile                profile used when --profile and MSGATE_PROFILE are absent
   no_color               never print colour: true or false
   profiles.NAME.output   output format for profile NAME
+  profiles.NAME.KEY      sign-in settings: client_id, tenant, cloud, token_store,
+                         token_key_file, capabilities, extra_scopes (and, written by
+                         'auth login': flow, account, tenant_id, granted_scopes, …)
 
 The file is TOML at $XDG_CONFIG_HOME/msgate/config.toml (MSGATE_CONFIG_DIR overrides the
 directory). It must be private (0600); msgate keeps your comments and keys it does not know.";
@@ -193,8 +197,107 @@ pub enum SeedArg {
 
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {
-    /// Show whether the profile is signed in, and how (never the token)
+    /// Sign the profile in: browser (PKCE), device code, or app-only credentials
+    #[command(after_help = LOGIN_AFTER_HELP)]
+    Login(Box<LoginArgs>),
+    /// Remove the profile's tokens from every store and say what was removed
+    Logout {
+        /// Every profile, not only the current one (for decommissioning a machine)
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show whether the profile is signed in, as whom, where, until when (never the token)
     Status,
+    /// List the profiles and which one is current
+    List,
+    /// Make NAME the current profile (the config's `profile`)
+    Switch {
+        /// The profile to use from now on
+        name: String,
+    },
+    /// Print the current access token, for debugging (needs --yes-print-secret)
+    Token {
+        /// Yes, print a live credential on stdout
+        #[arg(long)]
+        yes_print_secret: bool,
+    },
+    /// What the profile holds, what each enabled operation needs, and what needs admin consent
+    Scopes,
+    /// Print the URL an administrator opens to grant the profile's scopes tenant-wide
+    ConsentUrl,
+    /// Check the keyring, the clock against the token endpoint, consent gaps and the session
+    Doctor,
+}
+
+const LOGIN_AFTER_HELP: &str = "\
+Without flags, msgate opens a browser (authorization code with PKCE on a loopback port), or
+shows a device code where no browser can be opened (no display, or over SSH). Secrets are never
+accepted as arguments: pass a client secret on stdin or in a file.
+
+By default msgate signs in with Microsoft Graph Command Line Tools, a public client Microsoft
+registers in every tenant (no app registration needed). Tenants that require their own app use
+--client-id and --tenant; both are remembered in the profile.
+
+Tokens go to the OS keyring. Where there is none, choose --token-store file (AES-256-GCM, key
+from MSGATE_TOKEN_KEY, --token-key-file or $CREDENTIALS_DIRECTORY/msgate-token-key) or
+--token-store memory (nothing kept). MSGATE_ACCESS_TOKEN bypasses sign-in (never stored).
+
+Capability sets: chat, teams-read, teams-write, mail, calendar, files, meetings, presence,
+people, tasks (default: chat,people). See 'msgate auth scopes'.";
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Use the device code flow (code and URL on stderr) even where a browser could open
+    #[arg(long)]
+    pub device_code: bool,
+
+    /// App-only: read the client secret from stdin
+    #[arg(long, group = "app_credential")]
+    pub client_secret_stdin: bool,
+
+    /// App-only: read the client secret from FILE
+    #[arg(long, value_name = "FILE", group = "app_credential")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// App-only: a PEM file with the app's certificate and RSA private key
+    #[arg(long, value_name = "FILE", group = "app_credential")]
+    pub certificate: Option<PathBuf>,
+
+    /// App-only: a workload identity token file (Kubernetes, CI), read anew for every token
+    #[arg(long, value_name = "FILE", group = "app_credential")]
+    pub federated_token_file: Option<PathBuf>,
+
+    /// Your own app's client id (default: Microsoft Graph Command Line Tools)
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Tenant id or domain (default: organizations; app-only needs a specific tenant)
+    #[arg(long, value_name = "TENANT")]
+    pub tenant: Option<String>,
+
+    /// Microsoft cloud
+    #[arg(long, value_name = "CLOUD", value_parser = PossibleValuesParser::new(msgate_graph::CLOUD_NAMES))]
+    pub cloud: Option<String>,
+
+    /// Capability sets whose least scopes to request, e.g. chat,mail
+    #[arg(long, value_name = "SETS", value_delimiter = ',')]
+    pub capabilities: Vec<String>,
+
+    /// Also request this Graph permission (incremental consent); repeatable
+    #[arg(long = "add-scope", value_name = "SCOPE")]
+    pub add_scope: Vec<String>,
+
+    /// Where to keep the tokens (remembered in the profile) [default: keyring]
+    #[arg(long, value_name = "STORE", value_parser = PossibleValuesParser::new(["keyring", "file", "memory"]))]
+    pub token_store: Option<String>,
+
+    /// Key file for --token-store file (0600, not beside the tokens)
+    #[arg(long, value_name = "FILE")]
+    pub token_key_file: Option<PathBuf>,
+
+    /// Account to sign in as (preselected on the sign-in page)
+    #[arg(long, value_name = "UPN")]
+    pub login_hint: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,5 @@
-//! Connecting a command to Graph: which cloud, which token, and — for `--sandbox` — a fresh
+//! Connecting a command to Graph: which cloud, which token (`MSGATE_ACCESS_TOKEN`, else the
+//! profile's refreshing session from msgate-auth), and — for `--sandbox` — a fresh
 //! in-process sandbox tenant that lives exactly as long as the command.
 //!
 //! Commands are synchronous; a connection owns the async runtime their Graph calls run on, so
@@ -46,14 +47,7 @@ impl Context {
                 _sandbox: Some(sandbox),
             });
         }
-        let cloud = self.cloud()?;
-        let tokens: Arc<dyn TokenSource> = match self.env.secret("MSGATE_ACCESS_TOKEN") {
-            Some(token) => Arc::new(StaticToken::new(token.clone(), "MSGATE_ACCESS_TOKEN")),
-            None => {
-                self.require_session()?;
-                return Err(Error::internal("a session without a token source"));
-            }
-        };
+        let (cloud, tokens) = self.token_source()?;
         Ok(Connection {
             client: client_with(self, cloud, tokens)?,
             runtime,
@@ -61,15 +55,33 @@ impl Context {
         })
     }
 
+    /// Where this command's tokens come from: `MSGATE_ACCESS_TOKEN` as is, else the current
+    /// profile's refreshing session (exit 11 when it has none), with the cloud they belong to.
+    pub fn token_source(&self) -> Result<(Cloud, Arc<dyn TokenSource>)> {
+        if let Some(token) = self.env.secret("MSGATE_ACCESS_TOKEN") {
+            let tokens = Arc::new(StaticToken::new(token.clone(), "MSGATE_ACCESS_TOKEN"));
+            return Ok((self.cloud()?, tokens));
+        }
+        let profile = self.profile()?;
+        let cloud = msgate_auth::cloud_for(&profile, self.env_cloud()?)?;
+        let session = msgate_auth::open_session(&profile, &self.env)?;
+        Ok((cloud, Arc::new(session)))
+    }
+
     /// The cloud from `MSGATE_GRAPH_URL` and `MSGATE_LOGIN_URL` (both or neither), otherwise
     /// Microsoft's worldwide cloud.
     pub fn cloud(&self) -> Result<Cloud> {
+        Ok(self.env_cloud()?.unwrap_or(Cloud::Global))
+    }
+
+    /// Custom endpoints from `MSGATE_GRAPH_URL` and `MSGATE_LOGIN_URL`, when both are set.
+    pub fn env_cloud(&self) -> Result<Option<Cloud>> {
         match (
             self.env.get("MSGATE_GRAPH_URL"),
             self.env.get("MSGATE_LOGIN_URL"),
         ) {
-            (Some(graph), Some(login)) => Cloud::custom(graph, login),
-            (None, None) => Ok(Cloud::Global),
+            (Some(graph), Some(login)) => Cloud::custom(graph, login).map(Some),
+            (None, None) => Ok(None),
             _ => Err(Error::new(
                 ErrorCode::Usage,
                 "MSGATE_GRAPH_URL and MSGATE_LOGIN_URL must be set together",

@@ -1,9 +1,10 @@
 //! What a command runs with: resolved settings, where the config lives, the environment, the
 //! printer — and the one way to ask for a signed-in session.
 
-use msgate_core::config::ConfigPaths;
+use msgate_auth::profile::Profile;
+use msgate_core::config::{self, ConfigPaths};
 use msgate_core::settings::Settings;
-use msgate_core::{Env, Error, ErrorCode, Result};
+use msgate_core::{Env, Result};
 
 use crate::output::Printer;
 
@@ -42,6 +43,15 @@ impl Context {
         self.config_paths.as_ref().map_err(Clone::clone)
     }
 
+    /// The current profile's settings from the config file (empty when it defines none).
+    pub fn profile(&self) -> Result<Profile> {
+        let file = config::load(self.config_paths()?)?;
+        Ok(Profile::read(
+            file.as_ref().map(|f| &f.doc),
+            &self.settings.profile.value,
+        ))
+    }
+
     /// The signed-in session of the current profile, or exit 11 with the way to sign in.
     pub fn require_session(&self) -> Result<Session<'_>> {
         let profile = self.settings.profile.value.as_str();
@@ -57,15 +67,11 @@ impl Context {
                 source: "environment (MSGATE_ACCESS_TOKEN)",
             });
         }
-        let login = if profile == msgate_core::settings::DEFAULT_PROFILE {
-            "msgate auth login".to_owned()
-        } else {
-            format!("msgate auth login --profile {profile}")
-        };
-        Err(Error::new(
-            ErrorCode::AuthRequired,
-            format!("profile '{profile}' is not signed in"),
-        )
-        .with_hint(format!("sign in with: {login}")))
+        let signed_in = self.profile()?;
+        msgate_auth::require_signed_in(&signed_in)?;
+        Ok(Session {
+            profile,
+            source: "signed-in profile",
+        })
     }
 }

@@ -15,6 +15,12 @@ pub enum ValueKind {
     Output,
     Bool,
     ProfileName,
+    /// Free text (an id, a URL, a path); never a secret.
+    Text,
+    /// A list of names, written on the command line as `a,b,c`.
+    List,
+    /// One of a fixed set of names.
+    OneOf(&'static [&'static str]),
 }
 
 #[derive(Debug)]
@@ -44,11 +50,101 @@ pub const TOP_LEVEL_KEYS: &[KeySpec] = &[
 ];
 
 /// Keys inside a `[profiles.NAME]` table; they override the top-level ones for that profile.
-pub const PROFILE_KEYS: &[KeySpec] = &[KeySpec {
-    name: "output",
-    kind: ValueKind::Output,
-    summary: "output format for this profile",
-}];
+/// The sign-in keys (`client_id` … `granted_scopes`) are written by `msgate auth login`; none of
+/// them is a secret — tokens live in the token store, never here.
+pub const PROFILE_KEYS: &[KeySpec] = &[
+    KeySpec {
+        name: "output",
+        kind: ValueKind::Output,
+        summary: "output format for this profile",
+    },
+    KeySpec {
+        name: "client_id",
+        kind: ValueKind::Text,
+        summary: "app (client) id to sign in with (default: Microsoft Graph Command Line Tools)",
+    },
+    KeySpec {
+        name: "tenant",
+        kind: ValueKind::Text,
+        summary: "tenant id or domain to sign in to (default: organizations)",
+    },
+    KeySpec {
+        name: "cloud",
+        kind: ValueKind::OneOf(&["global", "usgov", "usgov-dod", "china", "custom"]),
+        summary: "Microsoft cloud: global, usgov, usgov-dod, china, or custom (login_url and graph_url)",
+    },
+    KeySpec {
+        name: "login_url",
+        kind: ValueKind::Text,
+        summary: "sign-in URL of a custom cloud (e.g. a sandbox tenant)",
+    },
+    KeySpec {
+        name: "graph_url",
+        kind: ValueKind::Text,
+        summary: "Graph URL of a custom cloud (e.g. a sandbox tenant)",
+    },
+    KeySpec {
+        name: "token_store",
+        kind: ValueKind::OneOf(&["keyring", "file", "memory"]),
+        summary: "where tokens are kept: keyring (default), file (encrypted) or memory",
+    },
+    KeySpec {
+        name: "token_key_file",
+        kind: ValueKind::Text,
+        summary: "key file for the encrypted token file (0600, not beside the tokens)",
+    },
+    KeySpec {
+        name: "capabilities",
+        kind: ValueKind::List,
+        summary: "capability sets whose least scopes are requested (e.g. chat,mail)",
+    },
+    KeySpec {
+        name: "extra_scopes",
+        kind: ValueKind::List,
+        summary: "Graph permissions requested on top of the capability sets (--add-scope)",
+    },
+    KeySpec {
+        name: "flow",
+        kind: ValueKind::OneOf(&[
+            "browser",
+            "device_code",
+            "client_secret",
+            "certificate",
+            "federated",
+        ]),
+        summary: "how the profile signed in (written by auth login)",
+    },
+    KeySpec {
+        name: "certificate_file",
+        kind: ValueKind::Text,
+        summary: "PEM certificate and key of an app-only profile (written by auth login)",
+    },
+    KeySpec {
+        name: "federated_token_file",
+        kind: ValueKind::Text,
+        summary: "workload identity token file of an app-only profile (written by auth login)",
+    },
+    KeySpec {
+        name: "account",
+        kind: ValueKind::Text,
+        summary: "who signed in: user principal name or app id (written by auth login)",
+    },
+    KeySpec {
+        name: "account_id",
+        kind: ValueKind::Text,
+        summary: "object id of the signed-in user or app (written by auth login)",
+    },
+    KeySpec {
+        name: "tenant_id",
+        kind: ValueKind::Text,
+        summary: "id of the tenant signed in to (written by auth login)",
+    },
+    KeySpec {
+        name: "granted_scopes",
+        kind: ValueKind::List,
+        summary: "scopes Entra granted at the last sign-in (written by auth login)",
+    },
+];
 
 pub const PROFILES_TABLE: &str = "profiles";
 
@@ -74,7 +170,7 @@ impl KeyPath {
     pub fn parse(key: &str) -> Result<KeyPath> {
         let unknown = || {
             Error::new(ErrorCode::Usage, format!("unknown config key '{key}'")).with_hint(
-                "keys are: output, profile, no_color, profiles.NAME.output (see 'msgate config --help')",
+                "keys are: output, profile, no_color, profiles.NAME.KEY (see 'msgate config --help')",
             )
         };
         let parts: Vec<&str> = key.split('.').collect();
@@ -146,6 +242,16 @@ impl ValueKind {
             ValueKind::ProfileName => validate_profile_name(raw)
                 .map(|()| Value::from(raw))
                 .map_err(|_| invalid("a profile name (letters, digits, '-' and '_')")),
+            ValueKind::Text if raw.trim().is_empty() => Err(invalid("a non-empty value")),
+            ValueKind::Text => Ok(Value::from(raw)),
+            ValueKind::List => Ok(Value::Array(
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+            )),
+            ValueKind::OneOf(names) if names.contains(&raw) => Ok(Value::from(raw)),
+            ValueKind::OneOf(names) => Err(invalid(&format!("one of {}", names.join(", ")))),
         }
     }
 
@@ -161,6 +267,11 @@ impl ValueKind {
             (ValueKind::ProfileName, Some(Value::String(s))) => {
                 validate_profile_name(s.value()).is_ok()
             }
+            (ValueKind::Text, Some(Value::String(s))) => !s.value().trim().is_empty(),
+            (ValueKind::List, Some(Value::Array(items))) => items.iter().all(Value::is_str),
+            (ValueKind::OneOf(names), Some(Value::String(s))) => {
+                names.contains(&s.value().as_str())
+            }
             _ => false,
         };
         if ok {
@@ -170,6 +281,9 @@ impl ValueKind {
             ValueKind::Output => OutputFormat::EXPECTED,
             ValueKind::Bool => "true or false",
             ValueKind::ProfileName => "a profile name in quotes",
+            ValueKind::Text => "a non-empty string in quotes",
+            ValueKind::List => "a list of strings, e.g. [\"chat\", \"mail\"]",
+            ValueKind::OneOf(names) => return Err(one_of_error(key, shown, names)),
         };
         Err(Error::new(
             ErrorCode::ConfigInvalid,
@@ -179,6 +293,19 @@ impl ValueKind {
             "fix it with 'msgate config set {key} VALUE' or remove it with 'msgate config unset {key}'"
         )))
     }
+}
+
+fn one_of_error(key: &str, shown: &str, names: &[&str]) -> Error {
+    Error::new(
+        ErrorCode::ConfigInvalid,
+        format!(
+            "invalid value {shown} for config key '{key}': expected one of {}",
+            names.join(", ")
+        ),
+    )
+    .with_hint(format!(
+        "fix it with 'msgate config set {key} VALUE' or remove it with 'msgate config unset {key}'"
+    ))
 }
 
 /// Problems with known keys (wrong type or value) and the dotted names of unknown keys.

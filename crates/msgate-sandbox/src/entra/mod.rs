@@ -1,6 +1,9 @@
 //! Entra ID v2 sign-in, as msgate meets it: discovery, keys, authorize (auto-approved),
-//! device codes, and the token endpoint's grants — with Entra's paths, parameters and errors.
+//! device codes, the token endpoint's grants and client assertions (certificates, workload
+//! identity federation) — with Entra's paths, parameters and errors.
 
+mod apps;
+mod assertion;
 mod authorize;
 mod device;
 pub(crate) mod token;
@@ -29,6 +32,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/{tenant}/oauth2/v2.0/devicecode", post(device::devicecode))
         .route("/{tenant}/oauth2/v2.0/token", post(token::token))
         .route("/_sandbox/device/approve", post(device::approve))
+        .merge(apps::router())
 }
 
 /// An error as Entra's token endpoint writes it.

@@ -1,6 +1,7 @@
 //! `POST /{tenant}/oauth2/v2.0/token`: authorization_code (PKCE S256 only), refresh_token (with
 //! rotation: a refresh token works once; presenting a used one revokes its whole family),
-//! device_code and client_credentials (client secret).
+//! device_code and client_credentials (client secret, or a client assertion: certificate or
+//! federated workload identity — see `assertion`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use super::{EntraError, check_tenant, issuer, parse_scopes};
+use super::{EntraError, assertion, check_tenant, issuer, parse_scopes};
 use crate::graph::odata::url_form_pairs;
 use crate::permissions::Scheme;
 use crate::state::{AppState, RefreshToken};
@@ -43,7 +44,7 @@ pub async fn token(
         "authorization_code" => authorization_code(&state, &form, client_id).await,
         "refresh_token" => refresh_token(&state, &form, client_id).await,
         DEVICE_CODE_GRANT => device_code(&state, &form, client_id).await,
-        "client_credentials" => client_credentials(&state, &form, client_id),
+        "client_credentials" => client_credentials(&state, &form, client_id).await,
         other => Err(EntraError::new(
             "unsupported_grant_type",
             70003,
@@ -185,7 +186,10 @@ async fn refresh_token(
             if asked.graph.is_empty() {
                 token.scopes.clone()
             } else {
-                asked.graph
+                // OpenID scopes (offline_access above all) carry over from the original grant:
+                // Entra keeps rotating the refresh token whatever the refresh asks for.
+                let oidc = token.scopes.iter().filter(|s| is_oidc(s)).cloned();
+                asked.graph.into_iter().chain(oidc).collect()
             }
         }
         None => token.scopes.clone(),
@@ -256,7 +260,11 @@ async fn device_code(state: &AppState, form: &Form, client_id: &str) -> Result<V
     issue_delegated(state, client_id, &user_id, &scopes, None).await
 }
 
-fn client_credentials(state: &AppState, form: &Form, client_id: &str) -> Result<Value, EntraError> {
+async fn client_credentials(
+    state: &AppState,
+    form: &Form,
+    client_id: &str,
+) -> Result<Value, EntraError> {
     if client_id == PUBLIC_CLIENT_ID {
         return Err(EntraError::new(
             "invalid_client",
@@ -264,15 +272,41 @@ fn client_credentials(state: &AppState, form: &Form, client_id: &str) -> Result<
             "The request body must contain the following parameter: 'client_assertion' or 'client_secret'. A public client cannot use client credentials.",
         ));
     }
-    let secret = form
-        .get("client_secret")
-        .ok_or_else(|| EntraError::new("invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."))?;
-    if !same_secret(secret, &state.tenant.confidential_client_secret) {
-        return Err(EntraError::new(
-            "invalid_client",
-            7000215,
-            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
-        ));
+    match (form.get("client_secret"), form.get("client_assertion")) {
+        (Some(secret), None) => {
+            if !same_secret(secret, &state.tenant.confidential_client_secret) {
+                return Err(EntraError::new(
+                    "invalid_client",
+                    7000215,
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+                ));
+            }
+        }
+        (None, Some(assertion)) => {
+            if form.get("client_assertion_type").map(String::as_str) != Some(assertion::JWT_BEARER)
+            {
+                return Err(EntraError::new(
+                    "invalid_request",
+                    90014,
+                    "The request body must contain the following parameter: 'client_assertion_type'.",
+                ));
+            }
+            assertion::authenticate(state, client_id, assertion).await?;
+        }
+        (Some(_), Some(_)) => {
+            return Err(EntraError::new(
+                "invalid_request",
+                90035,
+                "The request must contain either 'client_secret' or 'client_assertion', not both.",
+            ));
+        }
+        (None, None) => {
+            return Err(EntraError::new(
+                "invalid_client",
+                7000218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            ));
+        }
     }
     let scope = required(form, "scope")?;
     if !scope.split_whitespace().all(|s| s.ends_with("/.default")) {

@@ -462,6 +462,8 @@ mod tests {
             token_lifetime: Duration::from_secs(3600),
             auto_approve: false,
             grants: Mutex::default(),
+            app_credentials: Mutex::default(),
+            workload_signer: std::sync::OnceLock::new(),
             log: Mutex::default(),
             faults: Mutex::new(Faults::new(FaultSpec::default())),
             webhooks: Webhooks::new().unwrap(),

@@ -1,5 +1,5 @@
-//! `channel.delete`: delete a channel and its conversations. Graph keeps a deleted channel
-//! restorable for a while, but only from the Teams client or admin tools: to msgate it is gone.
+//! `channel.delete`: delete a channel and its conversations (Graph refuses the General channel).
+//! Team owners can restore a deleted channel for a while in the Teams client; msgate cannot.
 
 use msgate_core::Result;
 use msgate_graph::Request;

@@ -34,7 +34,8 @@ pub const READ: &[&str] = &[
     "ChannelSettings.ReadWrite.All",
 ];
 
-/// The argument of the operations on one channel.
+// The input of the operations that take only a channel (a plain comment: a doc comment would
+// land in the input schema).
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ChannelInput {
     /// The channel: TEAM/CHANNEL by names (Platform/General), TEAM-ID/CHANNEL-ID, or a Teams link

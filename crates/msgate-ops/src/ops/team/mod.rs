@@ -50,7 +50,8 @@ pub const ADD_OWNERS: &[&str] = &["TeamMember.ReadWrite.All"];
 /// Archiving and unarchiving.
 pub const ARCHIVE: &[&str] = &["TeamSettings.ReadWrite.All"];
 
-/// The argument every team operation takes.
+// The input of the operations that take only a team (a plain comment: a doc comment would
+// land in the input schema).
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct TeamInput {
     /// The team: its name, id, or a Teams link to it or one of its channels

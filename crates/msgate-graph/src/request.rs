@@ -42,6 +42,11 @@ impl Request {
         Request::new(Method::POST, path).body(body)
     }
 
+    /// A POST without a body: Graph actions that take no parameters (`unarchive`, `softDelete`).
+    pub fn action(path: impl Into<String>) -> Self {
+        Request::new(Method::POST, path)
+    }
+
     pub fn patch(path: impl Into<String>, body: Value) -> Self {
         Request::new(Method::PATCH, path).body(body)
     }

@@ -169,6 +169,49 @@ impl Person {
     }
 }
 
+/// A member of a team, channel or chat.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+pub struct Member {
+    /// The user's id (the membership id for members who are not directory users)
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Email address or UPN
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// owner, member or guest
+    pub roles: Vec<String>,
+}
+
+impl Member {
+    /// The compact view of a Graph conversationMember. Graph gives an ordinary member no role
+    /// at all; it is named here so every member has one.
+    pub fn from_graph(member: &Value) -> Member {
+        let mut roles: Vec<String> = member["roles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(string)
+            .map(|r| r.to_lowercase())
+            .collect();
+        if roles.is_empty() {
+            roles.push("member".to_owned());
+        }
+        Member {
+            id: string(&member["userId"])
+                .or_else(|| string(&member["id"]))
+                .unwrap_or_default(),
+            name: string(&member["displayName"]),
+            email: string(&member["email"]),
+            roles,
+        }
+    }
+
+    pub fn is_owner(&self) -> bool {
+        self.roles.iter().any(|r| r == "owner")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +255,23 @@ mod tests {
         );
         let cut = Message::from_graph(&graph, Some(10));
         assert!(cut.text_cut && cut.text.ends_with('…'));
+    }
+
+    #[test]
+    fn members_always_have_a_role_and_a_user_id() {
+        let owner = Member::from_graph(&json!({
+            "id": "MCMjMSMj", "roles": ["owner"], "displayName": "Ada Brennan",
+            "userId": "u1", "email": "ada@larkspur.example",
+        }));
+        assert_eq!(owner.id, "u1");
+        assert!(owner.is_owner());
+        let plain = Member::from_graph(&json!({"id": "MCMjMiMj", "roles": [], "userId": "u2"}));
+        assert_eq!(plain.roles, ["member"]);
+        assert!(!plain.is_owner());
+        let guest = Member::from_graph(&json!({"id": "MCMjMyMj", "roles": ["Guest"]}));
+        assert_eq!(
+            (guest.id.as_str(), guest.roles.as_slice()),
+            ("MCMjMyMj", &["guest".to_owned()][..])
+        );
     }
 }

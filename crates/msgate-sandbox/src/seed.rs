@@ -322,6 +322,29 @@ async fn seed_teams<'p>(
             "isArchived": false,
             "tenantId": tenant.id,
             "internalId": ids::channel_id(&format!("{name}/General")),
+            // Teams' defaults for a new team.
+            "memberSettings": {
+                "allowCreateUpdateChannels": true,
+                "allowCreatePrivateChannels": true,
+                "allowDeleteChannels": true,
+                "allowAddRemoveApps": true,
+                "allowCreateUpdateRemoveTabs": true,
+                "allowCreateUpdateRemoveConnectors": true,
+            },
+            "guestSettings": {"allowCreateUpdateChannels": false, "allowDeleteChannels": false},
+            "messagingSettings": {
+                "allowUserEditMessages": true,
+                "allowUserDeleteMessages": true,
+                "allowOwnerDeleteMessages": true,
+                "allowTeamMentions": true,
+                "allowChannelMentions": true,
+            },
+            "funSettings": {
+                "allowGiphy": true,
+                "giphyContentRating": "moderate",
+                "allowStickersAndMemes": true,
+                "allowCustomMemes": true,
+            },
         });
         store.put("team", "", &team_id, &team).await?;
         for (i, nick) in members.iter().enumerate() {

@@ -622,3 +622,124 @@ async fn channel_messages_can_be_edited_deleted_and_synced() {
     assert_eq!(changes.body["value"].as_array().unwrap().len(), 1);
     assert!(changes.body["value"][0]["deletedDateTime"].is_string());
 }
+
+#[tokio::test]
+async fn private_channels_have_their_own_members_and_teams_report_a_summary() {
+    let t = start().await;
+    let token = t.user_token(WRITE_SCOPES).await;
+    let info = t.sandbox.info();
+    let ada = &info.users[0].id;
+    let team = t.get(&token, "/me/joinedTeams").await.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|team| team["displayName"] == "Platform")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let channels = format!("/teams/{team}/channels");
+
+    // https://learn.microsoft.com/graph/api/channel-post (example 2): a private channel names
+    // its first owner; each member needs its @odata.type.
+    let bind = |id: &str| format!("https://graph.microsoft.com/v1.0/users('{id}')");
+    let untyped = json!({"displayName": "untyped", "membershipType": "private",
+        "members": [{"user@odata.bind": bind(ada), "roles": ["owner"]}]});
+    assert_eq!(
+        t.post(&token, &channels, &untyped).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let create = json!({"displayName": "leads", "membershipType": "private",
+        "members": [{"@odata.type": "#microsoft.graph.aadUserConversationMember",
+            "user@odata.bind": bind(ada), "roles": ["owner"]}]});
+    // `members` is a navigation property, which the subset drops: the rest is checked.
+    let mut plain = create.clone();
+    plain.as_object_mut().unwrap().remove("members");
+    assert_request_ok("POST", &channels, &plain);
+    let created = t.post(&token, &channels, &create).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_faithful("POST", &channels, &created);
+    assert_eq!(created.body["membershipType"], "private");
+    let members_path = format!(
+        "{channels}/{}/members",
+        created.body["id"].as_str().unwrap()
+    );
+    let members = t.get(&token, &members_path).await;
+    assert_faithful("GET", &members_path, &members);
+    let members = members.body["value"].as_array().unwrap().clone();
+    assert_eq!(members.len(), 1, "only the owner, not the whole team");
+    assert_eq!(members[0]["userId"], ada.as_str());
+    assert_eq!(members[0]["roles"], json!(["owner"]));
+
+    // An app must name the owners.
+    let app = t.app_token().await;
+    let nobody = json!({"displayName": "app-made", "membershipType": "private"});
+    let refused = t.post(&app, &channels, &nobody).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no members specified")
+    );
+
+    // https://learn.microsoft.com/graph/api/resources/teamsummary
+    let got = t.get(&token, &format!("/teams/{team}")).await;
+    assert_faithful("GET", &format!("/teams/{team}"), &got);
+    assert_eq!(
+        got.body["summary"],
+        json!({"ownersCount": 1, "membersCount": 4, "guestsCount": 0})
+    );
+    assert_eq!(
+        got.body["memberSettings"]["allowCreateUpdateChannels"],
+        true
+    );
+
+    // https://learn.microsoft.com/graph/api/team-archive: membership changes continue to be
+    // allowed on an archived team.
+    assert_eq!(
+        t.post(&token, &format!("/teams/{team}/archive"), &json!({}))
+            .await
+            .status,
+        StatusCode::ACCEPTED
+    );
+    let jonas = &info.users[9].id;
+    let add = json!({"@odata.type": "#microsoft.graph.aadUserConversationMember", "roles": [],
+        "user@odata.bind": bind(jonas)});
+    let added = t
+        .post(&token, &format!("/teams/{team}/members"), &add)
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED);
+    let membership = added.body["id"].as_str().unwrap();
+    assert_eq!(
+        t.graph(
+            Method::DELETE,
+            &token,
+            &format!("/teams/{team}/members/{membership}"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+
+    // TeamMember.ReadWriteNonOwnerRole.All adds members but not owners.
+    let limited = t
+        .user_token("User.Read TeamMember.ReadWriteNonOwnerRole.All")
+        .await;
+    let members = format!("/teams/{team}/members");
+    let as_owner = json!({"@odata.type": "#microsoft.graph.aadUserConversationMember",
+        "roles": ["owner"], "user@odata.bind": bind(jonas)});
+    let refused = t.post(&limited, &members, &as_owner).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("TeamMember.ReadWrite.All")
+    );
+    assert_eq!(
+        t.post(&limited, &members, &add).await.status,
+        StatusCode::CREATED
+    );
+}

@@ -1,9 +1,11 @@
 //! Every operation, one file each, grouped by area. An area's `entries()` lists its operations;
 //! `entries()` here lists the areas. Adding an operation = one file + one line in its area.
 
+mod channel;
 mod chat;
 mod inbox;
 mod message;
+mod team;
 
 use crate::catalog::Entry;
 
@@ -17,11 +19,29 @@ pub const GROUPS: &[(&str, &str)] = &[
         "message",
         "Messages in chats and channels: read, send, reply, edit, react",
     ),
+    (
+        "team",
+        "Your teams: list, settings, members, archive and unarchive",
+    ),
+    (
+        "team.members",
+        "A team's members and owners: list, add, remove",
+    ),
+    (
+        "channel",
+        "Channels of your teams: list, show, create, rename, delete, members",
+    ),
 ];
 
 pub fn entries() -> Vec<Entry> {
-    [inbox::entries(), chat::entries(), message::entries()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        inbox::entries(),
+        chat::entries(),
+        message::entries(),
+        team::entries(),
+        channel::entries(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }

@@ -12,9 +12,10 @@ use serde_json::{Value, json};
 use super::body::GraphJson;
 use super::error::{GraphError, GraphResult};
 use super::odata::Query;
-use super::{Caller, collection, entity};
+use super::{Caller, collection, enforce, entity};
 use crate::clock;
 use crate::model::{self, Person};
+use crate::permissions;
 use crate::state::AppState;
 
 pub(super) async fn team_or_404(state: &AppState, team_id: &str) -> GraphResult<Value> {
@@ -81,13 +82,13 @@ pub async fn joined(
     let mut teams = Vec::new();
     for team in state.store.list("team", "").await? {
         let id = team["id"].as_str().unwrap_or_default();
+        // Graph returns only these three properties here; the rest needs `GET /teams/{id}`
+        // (https://learn.microsoft.com/graph/api/user-list-joinedteams).
         if is_member(&state, id, me).await? {
             teams.push(json!({
                 "id": team["id"],
                 "displayName": team["displayName"],
                 "description": team["description"],
-                "isArchived": team["isArchived"],
-                "tenantId": team["tenantId"],
             }));
         }
     }
@@ -101,8 +102,31 @@ pub async fn get(
     RawQuery(raw): RawQuery,
 ) -> GraphResult<Json<Value>> {
     let query = Query::parse(raw.as_deref())?;
-    let team = require_team_access(&state, &caller, &team_id).await?;
+    let mut team = require_team_access(&state, &caller, &team_id).await?;
+    team["summary"] = summary(&state.store.list("teamMember", &team_id).await?);
     Ok(entity(&state, &query, &team, "teams/$entity"))
+}
+
+/// `summary` (https://learn.microsoft.com/graph/api/resources/teamsummary): how many owners,
+/// members and guests, counted from the memberships as they are now. Each member is counted
+/// once, under its strongest role.
+fn summary(members: &[Value]) -> Value {
+    let has = |m: &Value, role: &str| {
+        m["roles"].as_array().is_some_and(|r| {
+            r.iter()
+                .any(|x| x.as_str().is_some_and(|x| x.eq_ignore_ascii_case(role)))
+        })
+    };
+    let owners = members.iter().filter(|m| has(m, "owner")).count();
+    let guests = members
+        .iter()
+        .filter(|m| !has(m, "owner") && has(m, "guest"))
+        .count();
+    json!({
+        "ownersCount": owners,
+        "membersCount": members.len() - owners - guests,
+        "guestsCount": guests,
+    })
 }
 
 pub async fn members(
@@ -173,6 +197,11 @@ pub async fn delete(
     for channel in state.store.list("channel", &team_id).await? {
         let channel_id = channel["id"].as_str().unwrap_or_default().to_owned();
         state.store.delete("channel", &team_id, &channel_id).await?;
+        let parent = format!("{team_id}/{channel_id}");
+        for member in state.store.list("channelMember", &parent).await? {
+            let id = member["id"].as_str().unwrap_or_default().to_owned();
+            state.store.delete("channelMember", &parent, &id).await?;
+        }
     }
     for member in state.store.list("teamMember", &team_id).await? {
         let id = member["id"].as_str().unwrap_or_default().to_owned();
@@ -225,18 +254,30 @@ pub(super) fn require_active(team: &Value) -> GraphResult<()> {
     }
 }
 
+/// What allows giving someone the owner role (the route allows adding plain members too).
+const OWNER_PERMISSIONS: &[&str] = &["TeamMember.ReadWrite.All"];
+
 pub async fn add_member(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
     Path(team_id): Path<String>,
     GraphJson(body): GraphJson,
 ) -> GraphResult<(StatusCode, Json<Value>)> {
-    let team = require_team_access(&state, &caller, &team_id).await?;
-    require_active(&team)?;
+    // Archived teams still take membership changes
+    // (https://learn.microsoft.com/graph/api/team-archive).
+    require_team_access(&state, &caller, &team_id).await?;
     let user = super::chats::bound_user(&state, &body).await?;
     let owner = body["roles"]
         .as_array()
         .is_some_and(|r| r.iter().any(|x| x == "owner"));
+    if owner {
+        // TeamMember.ReadWriteNonOwnerRole.All adds members, not owners
+        // (https://learn.microsoft.com/graph/permissions-reference).
+        enforce(
+            permissions::decide_among(Some(OWNER_PERMISSIONS), &caller.granted),
+            &caller,
+        )?;
+    }
     let member = model::member(&team_id, &Person::of(&user), &state.tenant.id, owner);
     let id = member["id"].as_str().unwrap_or_default().to_owned();
     state
@@ -255,8 +296,7 @@ pub async fn remove_member(
     Extension(caller): Extension<Caller>,
     Path((team_id, membership_id)): Path<(String, String)>,
 ) -> GraphResult<StatusCode> {
-    let team = require_team_access(&state, &caller, &team_id).await?;
-    require_active(&team)?;
+    require_team_access(&state, &caller, &team_id).await?;
     if state
         .store
         .delete("teamMember", &team_id, &membership_id)
@@ -308,6 +348,11 @@ pub async fn create_channel(
             "Invalid membershipType '{membership}'."
         )));
     }
+    let owners = if membership == "standard" {
+        Vec::new()
+    } else {
+        first_members(&state, &caller, &team_id, &body).await?
+    };
     let channel_id = crate::ids::channel_id(&crate::ids::random_guid());
     let channel = json!({
         "id": channel_id,
@@ -325,11 +370,71 @@ pub async fn create_channel(
         .store
         .put("channel", &team_id, &channel_id, &channel)
         .await?;
+    let parent = format!("{team_id}/{channel_id}");
+    for (user, owner) in &owners {
+        let member = model::member(&channel_id, &Person::of(user), &state.tenant.id, *owner);
+        let id = member["id"].as_str().unwrap_or_default().to_owned();
+        state
+            .store
+            .put("channelMember", &parent, &id, &member)
+            .await?;
+    }
     let context = format!("teams('{team_id}')/channels/$entity");
     Ok((
         StatusCode::CREATED,
         entity(&state, &Query::default(), &channel, &context),
     ))
+}
+
+/// The first members of a private or shared channel (https://learn.microsoft.com/graph/api/channel-post):
+/// the `members` of the request, each an `aadUserConversationMember` of the team, at least one
+/// an owner. An app must name them; for a user, Graph makes the signed-in user the owner when
+/// the request names nobody.
+async fn first_members(
+    state: &AppState,
+    caller: &Caller,
+    team_id: &str,
+    body: &Value,
+) -> GraphResult<Vec<(Value, bool)>> {
+    let requested = body["members"].as_array().cloned().unwrap_or_default();
+    if requested.is_empty() {
+        let Some(me) = &caller.user_id else {
+            return Err(GraphError::bad_request(
+                "CreateChannel_Private: Cannot create private channel, no members specified when calling from an Application.",
+            ));
+        };
+        let user = state
+            .find_user(me)
+            .await?
+            .ok_or_else(|| GraphError::not_found(format!("User '{me}' was not found.")))?;
+        return Ok(vec![(user, true)]);
+    }
+    let mut members = Vec::new();
+    for member in &requested {
+        if member["@odata.type"].as_str().is_none() {
+            return Err(GraphError::bad_request(
+                "'odata.type' must be specified in the request body for each member.",
+            ));
+        }
+        let user = super::chats::bound_user(state, member).await?;
+        let user_id = user["id"].as_str().unwrap_or_default();
+        if !is_member(state, team_id, user_id).await? {
+            return Err(GraphError::bad_request(format!(
+                "User {user_id} is not a member of the team, so cannot be added to its channel."
+            )));
+        }
+        let owner = member["roles"].as_array().is_some_and(|r| {
+            r.iter()
+                .any(|x| x.as_str().is_some_and(|x| x.eq_ignore_ascii_case("owner")))
+        });
+        members.push((user, owner));
+    }
+    if !members.iter().any(|(_, owner)| *owner) {
+        return Err(GraphError::bad_request(
+            "A private or shared channel needs at least one owner among its members.",
+        ));
+    }
+    Ok(members)
 }
 
 pub async fn update_channel(
@@ -372,10 +477,15 @@ pub async fn delete_channel(
         ));
     }
     state.store.delete("channel", &team_id, &channel_id).await?;
+    let parent = format!("{team_id}/{channel_id}");
+    for member in state.store.list("channelMember", &parent).await? {
+        let id = member["id"].as_str().unwrap_or_default().to_owned();
+        state.store.delete("channelMember", &parent, &id).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Standard channels have the team's members.
+/// Standard channels have the team's members; private and shared channels their own.
 pub async fn channel_members(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
@@ -384,8 +494,13 @@ pub async fn channel_members(
 ) -> GraphResult<Json<Value>> {
     let query = Query::parse(raw.as_deref())?;
     require_team_access(&state, &caller, &team_id).await?;
-    channel_or_404(&state, &team_id, &channel_id).await?;
-    let members = state.store.list("teamMember", &team_id).await?;
+    let channel = channel_or_404(&state, &team_id, &channel_id).await?;
+    let members = if channel["membershipType"] == "standard" {
+        state.store.list("teamMember", &team_id).await?
+    } else {
+        let parent = format!("{team_id}/{channel_id}");
+        state.store.list("channelMember", &parent).await?
+    };
     let path = format!("/teams/{team_id}/channels/{channel_id}/members");
     let context = format!("teams('{team_id}')/channels('{channel_id}')/members");
     collection(&state, &query, members, &path, &context, UNPAGED)

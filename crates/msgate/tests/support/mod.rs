@@ -169,6 +169,29 @@ impl Running {
             .collect()
     }
 
+    /// One Graph request as the signed-in user, to arrange what a test starts from: the status
+    /// and the body as JSON (`null` when empty).
+    pub fn graph(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}{path}", self.sandbox.info().graph_url);
+        self._runtime.block_on(async {
+            let mut request = reqwest::Client::new()
+                .request(method, url)
+                .bearer_auth(&self.token);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap();
+            let body = if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap()
+            };
+            (status, body)
+        })
+    }
+
     pub fn reset_log(&self) {
         let url = self.control("reset-log");
         self._runtime

@@ -3,6 +3,8 @@
 
 mod chat;
 mod message;
+mod presence;
+mod user;
 
 use crate::catalog::Entry;
 
@@ -16,11 +18,24 @@ pub const GROUPS: &[(&str, &str)] = &[
         "message",
         "Messages in chats and channels: read, send, reply, edit, react",
     ),
+    (
+        "user",
+        "People in your organization: you, anyone by name or email, managers",
+    ),
+    (
+        "presence",
+        "Availability: see who is free, set your status and status message",
+    ),
 ];
 
 pub fn entries() -> Vec<Entry> {
-    [chat::entries(), message::entries()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        chat::entries(),
+        message::entries(),
+        user::entries(),
+        presence::entries(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }

@@ -43,6 +43,8 @@ pub struct Me {
     pub job_title: Option<String>,
     #[serde(default)]
     pub department: Option<String>,
+    #[serde(default)]
+    pub user_type: Option<String>,
 }
 
 #[derive(Debug)]
@@ -104,6 +106,7 @@ impl Ctx {
                         "mail",
                         "jobTitle",
                         "department",
+                        "userType",
                     ])
                     .permissions(&["User.Read"]);
                 self.graph.json::<Me>(&request).await

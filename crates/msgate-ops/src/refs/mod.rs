@@ -32,6 +32,9 @@ pub struct User {
     pub job_title: Option<String>,
     #[serde(default)]
     pub department: Option<String>,
+    /// Member or Guest
+    #[serde(default)]
+    pub user_type: Option<String>,
 }
 
 impl User {
@@ -94,6 +97,7 @@ const USER_FIELDS: &[&str] = &[
     "mail",
     "jobTitle",
     "department",
+    "userType",
 ];
 const USER_PERMISSIONS: &[&str] = &["User.ReadBasic.All", "User.Read.All"];
 
@@ -148,6 +152,7 @@ pub async fn user(ctx: &Ctx, reference: &str) -> Result<User> {
             mail: me.mail.clone(),
             job_title: me.job_title.clone(),
             department: me.department.clone(),
+            user_type: me.user_type.clone(),
         });
     }
     if reference.contains('@') || looks_like_guid(reference) {

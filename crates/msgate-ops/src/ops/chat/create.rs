@@ -18,6 +18,16 @@ use crate::views::Person;
 
 pub struct Create;
 
+/// Graph wants every member as an owner, except guests of this tenant, who must be guests
+/// (https://learn.microsoft.com/graph/api/chat-post).
+fn role(user: &User) -> &'static str {
+    if user.user_type.as_deref() == Some("Guest") {
+        "guest"
+    } else {
+        "owner"
+    }
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Input {
     /// A person to chat with (email, UPN or name); repeatable
@@ -73,7 +83,7 @@ impl Operation for Create {
             .map(|user| {
                 json!({
                     "@odata.type": "#microsoft.graph.aadUserConversationMember",
-                    "roles": ["owner"],
+                    "roles": [role(user)],
                     "user@odata.bind": format!("{root}/users('{}')", user.id),
                 })
             })
@@ -91,5 +101,26 @@ impl Operation for Create {
             .map(Person::from_ref)
             .collect();
         Ok(info)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guests_join_as_guests_and_everyone_else_as_owner() {
+        let user = |kind: Option<&str>| User {
+            id: "u".into(),
+            display_name: None,
+            user_principal_name: None,
+            mail: None,
+            job_title: None,
+            department: None,
+            user_type: kind.map(str::to_owned),
+        };
+        assert_eq!(role(&user(Some("Guest"))), "guest");
+        assert_eq!(role(&user(Some("Member"))), "owner");
+        assert_eq!(role(&user(None)), "owner");
     }
 }

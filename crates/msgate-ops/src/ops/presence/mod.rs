@@ -94,8 +94,8 @@ impl Presence {
     }
 }
 
-/// Your presence as others now see it, with your name when this run knows it: what the
-/// presence actions answer with, so a change can be seen to have happened.
+/// Your presence as others now see it: what the presence actions answer with, so a change can
+/// be seen to have taken effect (a preferred presence shows only while a session exists).
 async fn mine(ctx: &Ctx) -> Result<Presence> {
     let request =
         Request::get("/me/presence").permissions(&["Presence.Read", "Presence.ReadWrite"]);

@@ -29,7 +29,7 @@ impl Face {
 }
 
 /// The signed-in user.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Me {
     pub id: String,
@@ -37,6 +37,14 @@ pub struct Me {
     pub display_name: Option<String>,
     #[serde(default)]
     pub user_principal_name: Option<String>,
+    #[serde(default)]
+    pub mail: Option<String>,
+    #[serde(default)]
+    pub job_title: Option<String>,
+    #[serde(default)]
+    pub department: Option<String>,
+    #[serde(default)]
+    pub user_type: Option<String>,
 }
 
 #[derive(Debug)]
@@ -71,6 +79,12 @@ impl Ctx {
         Ok(self.chats.get_or_try_init(load).await?.as_slice())
     }
 
+    /// The chats already loaded in this run, if any: lets an operation reuse what resolving a
+    /// reference read instead of asking Graph again.
+    pub fn known_chats(&self) -> Option<&[Value]> {
+        self.chats.get().map(Vec::as_slice)
+    }
+
     /// The teams the signed-in user belongs to, loaded by `load` once per run.
     pub async fn cached_teams<F, Fut>(&self, load: F) -> Result<&[Value]>
     where
@@ -91,7 +105,15 @@ impl Ctx {
         self.me
             .get_or_try_init(|| async {
                 let request = Request::get("/me")
-                    .select(&["id", "displayName", "userPrincipalName"])
+                    .select(&[
+                        "id",
+                        "displayName",
+                        "userPrincipalName",
+                        "mail",
+                        "jobTitle",
+                        "department",
+                        "userType",
+                    ])
                     .permissions(&["User.Read"]);
                 self.graph.json::<Me>(&request).await
             })

@@ -167,6 +167,29 @@ impl Person {
             department: string(&user["department"]),
         }
     }
+
+    /// A user as a reference resolved them.
+    pub fn from_ref(user: &crate::refs::User) -> Person {
+        let present = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        Person {
+            id: user.id.clone(),
+            name: present(&user.display_name),
+            email: present(&user.mail).or_else(|| present(&user.user_principal_name)),
+            title: present(&user.job_title),
+            department: present(&user.department),
+        }
+    }
+
+    /// A member of a chat, team or channel (Graph's conversationMember).
+    pub fn from_member(member: &Value) -> Person {
+        Person {
+            id: string(&member["userId"]).unwrap_or_default(),
+            name: string(&member["displayName"]),
+            email: string(&member["email"]),
+            title: None,
+            department: None,
+        }
+    }
 }
 
 /// A member of a team, channel or chat.

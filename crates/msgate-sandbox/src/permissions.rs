@@ -62,7 +62,20 @@ const FILES_WRITE: &[&str] = &[
     "Sites.ReadWrite.All",
 ];
 const FILES_WRITE_APP: &[&str] = &["Files.ReadWrite.All", "Sites.ReadWrite.All"];
+/// https://learn.microsoft.com/graph/api/user-list-manager: reading a manager, one's own included.
+const READ_MANAGER: &[&str] = &[
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
 const OVERRIDES: &[Override] = &[
+    ("GET /me/manager", Some(READ_MANAGER), None),
+    (
+        "GET /users/{id}/manager",
+        Some(READ_MANAGER),
+        Some(READ_MANAGER),
+    ),
     // https://learn.microsoft.com/graph/api/driveitem-post-children: create a folder.
     (
         "POST /me/drive/root/children",

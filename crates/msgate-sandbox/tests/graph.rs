@@ -242,6 +242,139 @@ async fn presence_one_and_many() {
     assert_faithful("POST", "/communications/getPresencesByUserId", &many);
 }
 
+#[tokio::test]
+async fn managers_are_users_and_the_top_has_none() {
+    let t = start().await;
+    let users = &t.sandbox.info().users;
+    let token = t.user_token("User.Read User.Read.All").await;
+    let mine = t.get(&token, "/me/manager?$select=id,displayName").await;
+    assert_eq!(mine.status, StatusCode::OK, "{mine:?}");
+    assert_eq!(mine.body["displayName"], "Hugo Lindqvist");
+    assert_eq!(mine.body["@odata.type"], "#microsoft.graph.user");
+    // The subset has no manager operation; the answer is a user, so check it as one.
+    assert_faithful("GET", "/users/{id}", &mine);
+    let bens = t
+        .get(&token, &format!("/users/{}/manager", users[1].upn))
+        .await;
+    assert_eq!(bens.body["displayName"], "Grace Kim");
+    let top = t
+        .get(&token, &format!("/users/{}/manager", users[7].id))
+        .await;
+    assert_eq!(top.status, StatusCode::NOT_FOUND);
+    assert_eq!(top.body["error"]["code"], "Request_ResourceNotFound");
+    assert!(
+        top.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'manager'")
+    );
+    let nobody = t.get(&token, "/users/nobody@example.invalid/manager").await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND);
+
+    let basic = t.user_token("User.Read User.ReadBasic.All").await;
+    let refused = t.get(&basic, "/me/manager").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("User.Read.All")
+    );
+}
+
+#[tokio::test]
+async fn user_read_reaches_only_your_own_profile() {
+    let t = start().await;
+    let users = &t.sandbox.info().users;
+    let token = t.user_token("User.Read").await;
+    let own = t.get(&token, &format!("/users/{}", users[0].upn)).await;
+    assert_eq!(own.status, StatusCode::OK);
+    let other = t.get(&token, &format!("/users/{}", users[1].id)).await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+    let message = other.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("User.ReadBasic.All"), "{message}");
+    assert!(!message.contains("'User.Read,"), "{message}");
+    let basic = t.user_token("User.ReadBasic.All").await;
+    let other = t.get(&basic, &format!("/users/{}", users[1].id)).await;
+    assert_eq!(other.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_preferred_presence_lasts_until_it_expires() {
+    let t = start().await;
+    let token = t.user_token("Presence.ReadWrite").await;
+    let set = |duration: Value| json!({"availability": "DoNotDisturb", "activity": "DoNotDisturb", "expirationDuration": duration});
+    for bad in [json!("soon"), json!("-PT1H"), json!(5)] {
+        let refused = t
+            .post(
+                &token,
+                "/me/presence/setUserPreferredPresence",
+                &set(bad.clone()),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let short = t
+        .post(
+            &token,
+            "/me/presence/setUserPreferredPresence",
+            &set(json!("PT1S")),
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::NO_CONTENT, "{short:?}");
+    let now = t.get(&token, "/me/presence").await;
+    assert_eq!(now.body["availability"], "DoNotDisturb");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let later = t.get(&token, "/me/presence").await;
+    assert_eq!(
+        later.body["availability"], "Available",
+        "back to the session presence"
+    );
+    let lasting = t
+        .post(
+            &token,
+            "/me/presence/setUserPreferredPresence",
+            &set(Value::Null),
+        )
+        .await;
+    assert_eq!(lasting.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.get(&token, "/me/presence").await.body["availability"],
+        "DoNotDisturb"
+    );
+}
+
+#[tokio::test]
+async fn marking_a_chat_unread_without_a_time_unreads_its_last_message() {
+    let t = start().await;
+    let token = user_token(&t).await;
+    let me = t.sandbox.info().users[0].id.clone();
+    let chat = first_chat(&t, &token).await;
+    let messages = t
+        .get(&token, &format!("/chats/{chat}/messages?$top=1"))
+        .await;
+    let last = messages.body["value"][0]["createdDateTime"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let unread = t
+        .post(
+            &token,
+            &format!("/chats/{chat}/markChatUnreadForUser"),
+            &json!({"user": {"id": me}}),
+        )
+        .await;
+    assert_eq!(unread.status, StatusCode::NO_CONTENT);
+    let viewed = t.get(&token, &format!("/chats/{chat}")).await;
+    let read_at = viewed.body["viewpoint"]["lastMessageReadDateTime"]
+        .as_str()
+        .unwrap();
+    let (read_at, last): (jiff::Timestamp, jiff::Timestamp) =
+        (read_at.parse().unwrap(), last.parse().unwrap());
+    assert!(read_at < last, "{read_at} is before {last}");
+    assert!(last.duration_since(read_at) < jiff::SignedDuration::from_secs(1));
+}
+
 async fn first_chat(t: &TestSandbox, token: &str) -> String {
     t.get(token, "/me/chats").await.body["value"][0]["id"]
         .as_str()

@@ -136,6 +136,9 @@ fn argument(property: &str, definition: &Value, required: bool, position: &mut u
     if definition["x-positional"] == true {
         arg = arg.index(*position).value_name(property.to_uppercase());
         *position += 1;
+        if let Some(choices) = choices(definition) {
+            arg = arg.value_parser(clap::builder::PossibleValuesParser::new(choices));
+        }
         // Text may come from --file or stdin instead.
         return arg.required(required && definition["x-text"] != true);
     }
@@ -146,20 +149,22 @@ fn argument(property: &str, definition: &Value, required: bool, position: &mut u
             .action(ArgAction::Append)
             .value_name(value_name(property, &definition["items"])),
         "integer" => arg.value_parser(clap::value_parser!(i64)).value_name("N"),
-        _ => {
-            let choices: Vec<String> = definition["enum"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect();
-            if choices.is_empty() {
-                arg.value_name(value_name(property, definition))
-            } else {
-                arg.value_parser(clap::builder::PossibleValuesParser::new(choices))
-            }
-        }
+        _ => match choices(definition) {
+            Some(choices) => arg.value_parser(clap::builder::PossibleValuesParser::new(choices)),
+            None => arg.value_name(value_name(property, definition)),
+        },
     }
+}
+
+/// The values an enum property allows.
+fn choices(definition: &Value) -> Option<Vec<String>> {
+    let choices: Vec<String> = definition["enum"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    (!choices.is_empty()).then_some(choices)
 }
 
 fn value_name(property: &str, definition: &Value) -> String {

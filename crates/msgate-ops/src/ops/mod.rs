@@ -5,7 +5,9 @@ mod channel;
 mod chat;
 mod inbox;
 mod message;
+mod presence;
 mod team;
+mod user;
 
 use crate::catalog::Entry;
 
@@ -31,6 +33,14 @@ pub const GROUPS: &[(&str, &str)] = &[
         "channel",
         "Channels of your teams: list, show, create, rename, delete, members",
     ),
+    (
+        "user",
+        "People in your organization: you, anyone by name or email, managers",
+    ),
+    (
+        "presence",
+        "Availability: see who is free, set your status and status message",
+    ),
 ];
 
 pub fn entries() -> Vec<Entry> {
@@ -40,6 +50,8 @@ pub fn entries() -> Vec<Entry> {
         message::entries(),
         team::entries(),
         channel::entries(),
+        user::entries(),
+        presence::entries(),
     ]
     .into_iter()
     .flatten()

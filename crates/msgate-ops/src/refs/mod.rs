@@ -28,6 +28,13 @@ pub struct User {
     pub user_principal_name: Option<String>,
     #[serde(default)]
     pub mail: Option<String>,
+    #[serde(default)]
+    pub job_title: Option<String>,
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Member or Guest
+    #[serde(default)]
+    pub user_type: Option<String>,
 }
 
 impl User {
@@ -83,7 +90,15 @@ impl Conversation {
     }
 }
 
-const USER_FIELDS: &[&str] = &["id", "displayName", "userPrincipalName", "mail"];
+const USER_FIELDS: &[&str] = &[
+    "id",
+    "displayName",
+    "userPrincipalName",
+    "mail",
+    "jobTitle",
+    "department",
+    "userType",
+];
 const USER_PERMISSIONS: &[&str] = &["User.ReadBasic.All", "User.Read.All"];
 
 fn looks_like_guid(text: &str) -> bool {
@@ -118,16 +133,26 @@ fn exactly_one<T>(
     }
 }
 
-/// A user by id, email, UPN or display name (exact, else a unique prefix).
+/// A user by id, email, UPN or name: the display name exactly, else a unique prefix of it, else
+/// a unique prefix of the surname (people often say 'Okafor').
 pub async fn user(ctx: &Ctx, reference: &str) -> Result<User> {
     let reference = reference.trim();
+    if reference.is_empty() {
+        return Err(
+            Error::new(ErrorCode::InvalidInput, "the user reference is empty")
+                .with_hint("name the person by email, UPN, name or id"),
+        );
+    }
     if reference.eq_ignore_ascii_case("me") {
         let me = ctx.me().await?;
         return Ok(User {
             id: me.id.clone(),
             display_name: me.display_name.clone(),
             user_principal_name: me.user_principal_name.clone(),
-            mail: None,
+            mail: me.mail.clone(),
+            job_title: me.job_title.clone(),
+            department: me.department.clone(),
+            user_type: me.user_type.clone(),
         });
     }
     if reference.contains('@') || looks_like_guid(reference) {
@@ -146,6 +171,7 @@ pub async fn user(ctx: &Ctx, reference: &str) -> Result<User> {
     for filter in [
         format!("displayName eq '{quoted}'"),
         format!("startswith(displayName,'{quoted}')"),
+        format!("startswith(surname,'{quoted}')"),
     ] {
         let request = Request::get("/users")
             .filter(filter)

@@ -369,7 +369,19 @@ pub async fn mark_unread(
                 "'{at}' is not a date-time."
             )));
         }
-        None => clock::minutes_ago(60 * 24 * 365),
+        // Without a time Graph marks the last message unread
+        // (https://learn.microsoft.com/graph/api/chat-markchatunreadforuser): the marker moves
+        // to just before it.
+        None => state
+            .store
+            .list("message", &chat_id)
+            .await?
+            .iter()
+            .filter_map(|m| m["createdDateTime"].as_str().and_then(clock::parse))
+            .max()
+            .and_then(|last| last.checked_sub(jiff::SignedDuration::from_millis(1)).ok())
+            .map(clock::format_millis)
+            .unwrap_or_else(|| clock::minutes_ago(60 * 24 * 365)),
     };
     set_read_marker(&state, &caller, &chat_id, &body, read_at).await
 }

@@ -49,6 +49,8 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/me", get(users::me))
         .route("/users", get(users::list))
         .route("/users/{id}", get(users::get))
+        .route("/me/manager", get(users::my_manager))
+        .route("/users/{id}/manager", get(users::manager))
         .route("/me/presence", get(presence::mine))
         .route("/users/{id}/presence", get(presence::of_user))
         .route(

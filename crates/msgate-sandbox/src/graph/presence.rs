@@ -43,11 +43,59 @@ async fn effective(state: &AppState, user_id: &str) -> GraphResult<Value> {
     let mut presence = state.store.get("presence", "", id).await?.unwrap_or_else(
         || json!({"id": id, "availability": "PresenceUnknown", "activity": "PresenceUnknown"}),
     );
-    if let Some(preferred) = state.store.get("preferredPresence", "", id).await? {
+    if let Some(preferred) = state.store.get("preferredPresence", "", id).await?
+        && !expired(&preferred)
+    {
         presence["availability"] = preferred["availability"].clone();
         presence["activity"] = preferred["activity"].clone();
     }
     Ok(presence)
+}
+
+/// Whether a preferred presence has run out (it lasts until `expiresAt`).
+fn expired(preferred: &Value) -> bool {
+    preferred["expiresAt"]
+        .as_str()
+        .and_then(clock::parse)
+        .is_some_and(|at| at <= jiff::Timestamp::now())
+}
+
+/// When a preferred presence set now ends: after `expirationDuration` (ISO 8601), else Graph's
+/// default — a day for Busy and DoNotDisturb, a week for the rest
+/// (https://learn.microsoft.com/graph/api/presence-setuserpreferredpresence).
+fn preferred_expiry(body: &Value, availability: &str) -> GraphResult<String> {
+    let duration = match &body["expirationDuration"] {
+        Value::Null => {
+            let hours = if matches!(availability, "Busy" | "DoNotDisturb") {
+                24
+            } else {
+                24 * 7
+            };
+            jiff::SignedDuration::from_hours(hours)
+        }
+        Value::String(text) => text
+            .parse::<jiff::Span>()
+            .ok()
+            .and_then(|span| {
+                span.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+                    .ok()
+            })
+            .filter(|d| d.is_positive())
+            .ok_or_else(|| {
+                GraphError::bad_request(format!(
+                    "'{text}' is not a valid value for 'expirationDuration'."
+                ))
+            })?,
+        _ => {
+            return Err(GraphError::bad_request(
+                "'expirationDuration' must be an ISO 8601 duration.",
+            ));
+        }
+    };
+    jiff::Timestamp::now()
+        .checked_add(duration)
+        .map(clock::format_millis)
+        .map_err(|_| GraphError::bad_request("'expirationDuration' is too long."))
 }
 
 fn with_context(mut presence: Value, state: &AppState, user_id: &str) -> Json<Value> {
@@ -154,7 +202,9 @@ pub async fn set_preferred(
 ) -> GraphResult<StatusCode> {
     let me = caller.me()?;
     let (availability, activity) = pair(&body, PREFERRED_PAIRS)?;
-    let preferred = json!({"availability": availability, "activity": activity});
+    let expires_at = preferred_expiry(&body, availability)?;
+    let preferred =
+        json!({"availability": availability, "activity": activity, "expiresAt": expires_at});
     state
         .store
         .put("preferredPresence", "", me, &preferred)

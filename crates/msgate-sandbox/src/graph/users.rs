@@ -1,4 +1,5 @@
-//! Users: `/me`, `/users` (with `$search` and `$filter`), `/users/{id}` by id or UPN.
+//! Users: `/me`, `/users` (with `$search` and `$filter`), `/users/{id}` by id or UPN, and
+//! managers (`/me/manager`, `/users/{id}/manager`).
 
 use std::sync::Arc;
 
@@ -7,9 +8,10 @@ use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::Caller;
 use super::error::{GraphError, GraphResult};
 use super::odata::{Page, Query};
+use super::{Caller, enforce};
+use crate::permissions::{self, Scheme};
 use crate::state::AppState;
 
 /// The properties Graph returns for a user when `$select` does not ask for others.
@@ -70,13 +72,81 @@ pub async fn me(
 
 pub async fn get(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> GraphResult<Json<Value>> {
     let query = Query::parse(raw.as_deref())?;
     let user = user_or_404(&state, &id).await?;
+    require_directory_read(&caller, &user)?;
     let mut body = shown(&user, &query);
     body["@odata.context"] = json!(format!("{}/$metadata#users/$entity", state.graph_url()));
+    Ok(Json(body))
+}
+
+/// `User.Read` (and `User.ReadWrite`) reach only the signed-in user's own profile
+/// (https://learn.microsoft.com/graph/permissions-reference#userread): reading someone else
+/// takes one of the directory-wide permissions the operation lists.
+fn require_directory_read(caller: &Caller, user: &Value) -> GraphResult<()> {
+    if caller.scheme != Scheme::Delegated || caller.user_id.as_deref() == user["id"].as_str() {
+        return Ok(());
+    }
+    let own_only = ["User.Read", "User.ReadWrite"];
+    let directory: Option<Vec<String>> = permissions::listed("GET /users/{id}", Scheme::Delegated)
+        .flatten()
+        .map(|listed| {
+            listed
+                .iter()
+                .filter(|p| !own_only.contains(&p.as_str()))
+                .cloned()
+                .collect()
+        });
+    enforce(
+        permissions::decide_among(directory.as_deref(), &caller.granted),
+        caller,
+    )
+}
+
+pub async fn my_manager(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(raw): RawQuery,
+) -> GraphResult<Json<Value>> {
+    manager_of(&state, caller.me()?, raw.as_deref()).await
+}
+
+pub async fn manager(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> GraphResult<Json<Value>> {
+    manager_of(&state, &id, raw.as_deref()).await
+}
+
+/// The manager as a directoryObject (a user), or Graph's 404 naming `manager` when there is none
+/// (https://learn.microsoft.com/graph/api/user-list-manager).
+async fn manager_of(state: &AppState, id: &str, raw: Option<&str>) -> GraphResult<Json<Value>> {
+    let query = Query::parse(raw)?;
+    let user = user_or_404(state, id).await?;
+    let user_id = user["id"].as_str().unwrap_or_default();
+    let link = state.store.get("manager", user_id, "manager").await?;
+    let manager_id = link
+        .as_ref()
+        .and_then(|l| l["id"].as_str())
+        .ok_or_else(|| {
+            GraphError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "Request_ResourceNotFound",
+                "Resource 'manager' does not exist or one of its queried reference-property objects are not present.",
+            )
+        })?;
+    let manager = user_or_404(state, manager_id).await?;
+    let mut body = shown(&manager, &query);
+    body["@odata.type"] = json!("#microsoft.graph.user");
+    body["@odata.context"] = json!(format!(
+        "{}/$metadata#directoryObjects/$entity",
+        state.graph_url()
+    ));
     Ok(Json(body))
 }
 

@@ -45,7 +45,7 @@ pub struct Chat {
 }
 
 /// Graph's page size limit for `/me/chats`.
-const MAX_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 50;
 const PREVIEW_CHARS: usize = 160;
 
 impl Operation for List {
@@ -80,12 +80,21 @@ impl Operation for List {
     }
 }
 
+/// Whether timestamp `a` is after `b`; compared as instants, since Graph writes fractions of a
+/// second with varying precision (`…:00Z` sorts after `…:00.5Z` as text).
+fn later(a: &str, b: &str) -> bool {
+    match (a.parse::<jiff::Timestamp>(), b.parse::<jiff::Timestamp>()) {
+        (Ok(a), Ok(b)) => a > b,
+        _ => a > b,
+    }
+}
+
 pub fn compact(chat: &Value, me: &str) -> Chat {
     let last = &chat["lastMessagePreview"];
     let last_at = last["createdDateTime"].as_str().map(str::to_owned);
     let read_at = chat["viewpoint"]["lastMessageReadDateTime"].as_str();
     let unread = match (last_at.as_deref(), read_at) {
-        (Some(last), Some(read)) => last > read,
+        (Some(last), Some(read)) => later(last, read),
         (Some(_), None) => true,
         _ => false,
     };
@@ -114,5 +123,17 @@ pub fn compact(chat: &Value, me: &str) -> Chat {
         last_at,
         last_text,
         unread,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unread_compares_instants_not_text() {
+        assert!(later("2026-11-20T10:00:00.500Z", "2026-11-20T10:00:00Z"));
+        assert!(!later("2026-11-20T10:00:00Z", "2026-11-20T10:00:00.500Z"));
+        assert!(later("2026-11-20T11:00:00+01:00", "2026-11-20T09:59:59Z"));
     }
 }

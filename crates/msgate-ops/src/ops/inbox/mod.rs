@@ -110,7 +110,7 @@ impl Operation for Inbox {
             ctx.remember_me(Me {
                 id: me.id.clone(),
                 display_name: me.name.clone(),
-                user_principal_name: None,
+                ..Me::default()
             });
         }
         let me = ctx.me().await?.clone();

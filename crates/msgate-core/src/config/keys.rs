@@ -15,6 +15,8 @@ pub enum ValueKind {
     Output,
     Bool,
     ProfileName,
+    /// A policy table: checked here only for being a table; msgate-ops reads what is inside.
+    Policy,
 }
 
 #[derive(Debug)]
@@ -41,14 +43,26 @@ pub const TOP_LEVEL_KEYS: &[KeySpec] = &[
         kind: ValueKind::Bool,
         summary: "never print colour (true/false)",
     },
+    KeySpec {
+        name: "policy",
+        kind: ValueKind::Policy,
+        summary: "the policy of profiles without their own (a table; see 'msgate policy --help')",
+    },
 ];
 
 /// Keys inside a `[profiles.NAME]` table; they override the top-level ones for that profile.
-pub const PROFILE_KEYS: &[KeySpec] = &[KeySpec {
-    name: "output",
-    kind: ValueKind::Output,
-    summary: "output format for this profile",
-}];
+pub const PROFILE_KEYS: &[KeySpec] = &[
+    KeySpec {
+        name: "output",
+        kind: ValueKind::Output,
+        summary: "output format for this profile",
+    },
+    KeySpec {
+        name: "policy",
+        kind: ValueKind::Policy,
+        summary: "this profile's policy (a table; see 'msgate policy --help')",
+    },
+];
 
 pub const PROFILES_TABLE: &str = "profiles";
 
@@ -74,7 +88,7 @@ impl KeyPath {
     pub fn parse(key: &str) -> Result<KeyPath> {
         let unknown = || {
             Error::new(ErrorCode::Usage, format!("unknown config key '{key}'")).with_hint(
-                "keys are: output, profile, no_color, profiles.NAME.output (see 'msgate config --help')",
+                "keys are: output, profile, no_color, policy, profiles.NAME.output, profiles.NAME.policy (see 'msgate config --help')",
             )
         };
         let parts: Vec<&str> = key.split('.').collect();
@@ -146,6 +160,11 @@ impl ValueKind {
             ValueKind::ProfileName => validate_profile_name(raw)
                 .map(|()| Value::from(raw))
                 .map_err(|_| invalid("a profile name (letters, digits, '-' and '_')")),
+            ValueKind::Policy => Err(Error::new(
+                ErrorCode::Usage,
+                format!("config key '{key}' is a table and cannot be set from the command line"),
+            )
+            .with_hint("edit the config file ('msgate config path'), or use --policy FILE; 'msgate policy --help' shows the format")),
         }
     }
 
@@ -161,6 +180,7 @@ impl ValueKind {
             (ValueKind::ProfileName, Some(Value::String(s))) => {
                 validate_profile_name(s.value()).is_ok()
             }
+            (ValueKind::Policy, _) => item.is_table_like(),
             _ => false,
         };
         if ok {
@@ -170,6 +190,7 @@ impl ValueKind {
             ValueKind::Output => OutputFormat::EXPECTED,
             ValueKind::Bool => "true or false",
             ValueKind::ProfileName => "a profile name in quotes",
+            ValueKind::Policy => "a table ([policy] or [profiles.NAME.policy])",
         };
         Err(Error::new(
             ErrorCode::ConfigInvalid,
@@ -303,6 +324,19 @@ mod tests {
         );
         let err = ValueKind::Output.parse("output", "xml").unwrap_err();
         assert!(err.message().contains("'output'"), "{}", err.message());
+        let err = ValueKind::Policy.parse("policy", "full").unwrap_err();
+        assert_eq!(err.exit().status(), 2);
+    }
+
+    #[test]
+    fn policy_tables_are_known_keys_whose_contents_are_left_to_the_policy_engine() {
+        let doc: DocumentMut = "[policy]\npreset = \"standard\"\nmystery = 1\n[profiles.agent.policy]\npreset = \"read-only\"\n[profiles.bad]\npolicy = \"full\"\n"
+            .parse()
+            .unwrap();
+        let review = review(&doc);
+        assert!(review.unknown.is_empty(), "{:?}", review.unknown);
+        let keys: Vec<&str> = review.invalid.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(keys, ["profiles.bad.policy"]);
     }
 
     #[test]

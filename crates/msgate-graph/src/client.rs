@@ -20,7 +20,7 @@ use serde_json::Value;
 use crate::breaker::CircuitBreaker;
 use crate::cloud::{Cloud, same_origin};
 use crate::error::{self, GraphErrorBody};
-use crate::record::WriteLog;
+use crate::record::{WriteLog, WriteOutcome};
 use crate::request::Request;
 use crate::retry::{Deadline, RetryPolicy, retry_after};
 use crate::token::TokenSource;
@@ -203,20 +203,24 @@ impl GraphClient {
         self.hold_back(request)?;
         let answer = self.attempts(request, mode).await;
         if request.is_write() {
-            // Recorded as sent when Graph answered or may have acted; a call refused before
-            // anything left (breaker open, no token) made no write.
+            // A call refused before anything left (breaker open, no token) made no write.
             let reached = match &answer {
-                Ok(Answer::Read(response)) => Some(response.request_id.clone()),
-                Ok(Answer::Unread(response)) => Some(header_text(response.headers(), "request-id")),
-                Err(err)
-                    if err.request_id().is_some() || err.code() == ErrorCode::OutcomeUnknown =>
-                {
-                    Some(err.request_id().map(str::to_owned))
+                Ok(Answer::Read(response)) => {
+                    Some((WriteOutcome::Done, response.request_id.clone()))
                 }
-                Err(_) => None,
+                Ok(Answer::Unread(response)) => Some((
+                    WriteOutcome::Done,
+                    header_text(response.headers(), "request-id"),
+                )),
+                Err(err) if err.code() == ErrorCode::OutcomeUnknown => {
+                    Some((WriteOutcome::Unknown, err.request_id().map(str::to_owned)))
+                }
+                Err(err) => err
+                    .request_id()
+                    .map(|id| (WriteOutcome::Refused, Some(id.to_owned()))),
             };
-            if let Some(request_id) = reached {
-                self.record_sent(request, request_id.as_deref());
+            if let Some((outcome, request_id)) = reached {
+                self.record_sent(request, outcome, request_id);
             }
         }
         answer

@@ -29,7 +29,7 @@ pub use cloud::{CLOUD_NAMES, Cloud};
 pub use delta::{Delta, DeltaStart};
 pub use download::{Download, Progress};
 pub use paging::{Limit, Listed, Page, Pager};
-pub use record::{Write, WriteLog};
+pub use record::{Write, WriteLog, WriteOutcome};
 pub use request::Request;
 pub use retry::RetryPolicy;
 pub use token::{BoxFuture, StaticToken, TokenSource};

@@ -25,10 +25,29 @@ pub struct Write {
     /// Headers the request sets beyond authorization and ids.
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
-    /// False when a dry run held it back.
-    pub sent: bool,
+    pub outcome: WriteOutcome,
     /// Graph's request-id of the answer, when one came.
     pub request_id: Option<String>,
+}
+
+/// What became of a write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// A dry run held it back: it was never sent.
+    Held,
+    /// Graph did it.
+    Done,
+    /// Graph answered with an error: it was not done.
+    Refused,
+    /// It was sent and the answer was lost (`outcome_unknown`): it may have been done.
+    Unknown,
+}
+
+impl WriteOutcome {
+    /// Whether the tenant may have changed.
+    pub fn may_have_changed(self) -> bool {
+        matches!(self, WriteOutcome::Done | WriteOutcome::Unknown)
+    }
 }
 
 impl Write {
@@ -66,10 +85,6 @@ impl WriteLog {
         }
     }
 
-    pub fn holds_writes(&self) -> bool {
-        self.hold
-    }
-
     /// Everything recorded so far.
     pub fn writes(&self) -> Vec<Write> {
         self.lock().clone()
@@ -98,7 +113,7 @@ impl GraphClient {
     pub(crate) fn hold_back(&self, request: &Request) -> Result<()> {
         match &self.log {
             Some(log) if log.hold && request.is_write() => {
-                let write = self.describe(request, false, None)?;
+                let write = self.describe(request, WriteOutcome::Held, None)?;
                 let message = format!(
                     "dry run: {} {} was not sent",
                     write.method,
@@ -111,17 +126,26 @@ impl GraphClient {
         }
     }
 
-    /// After a write was sent: its request-id, whatever the answer was.
-    pub(crate) fn record_sent(&self, request: &Request, request_id: Option<&str>) {
+    /// After a write reached Graph: what became of it, and its request-id.
+    pub(crate) fn record_sent(
+        &self,
+        request: &Request,
+        outcome: WriteOutcome,
+        request_id: Option<String>,
+    ) {
         if let Some(log) = &self.log
-            && request.is_write()
-            && let Ok(write) = self.describe(request, true, request_id.map(str::to_owned))
+            && let Ok(write) = self.describe(request, outcome, request_id)
         {
             log.push(write);
         }
     }
 
-    fn describe(&self, request: &Request, sent: bool, request_id: Option<String>) -> Result<Write> {
+    fn describe(
+        &self,
+        request: &Request,
+        outcome: WriteOutcome,
+        request_id: Option<String>,
+    ) -> Result<Write> {
         let url = self.url_for(request)?;
         Ok(Write {
             method: request.method.as_str().to_owned(),
@@ -132,7 +156,7 @@ impl GraphClient {
                 .map(|(name, value)| ((*name).to_owned(), value.clone()))
                 .collect(),
             body: request.body.clone(),
-            sent,
+            outcome,
             request_id,
         })
     }

@@ -18,7 +18,7 @@ use std::future::Future;
 use std::sync::{Arc, LazyLock, OnceLock};
 
 use msgate_core::{Error, ErrorCode, Result};
-use msgate_graph::{BoxFuture, Write, WriteLog};
+use msgate_graph::{BoxFuture, Write, WriteLog, WriteOutcome};
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde::Serialize;
@@ -269,7 +269,7 @@ impl Catalog {
         let writes = log.writes();
         let held: Vec<Value> = writes
             .iter()
-            .filter(|w| !w.sent)
+            .filter(|w| w.outcome == WriteOutcome::Held)
             .map(Write::request_json)
             .collect();
         let result = if held.is_empty() {

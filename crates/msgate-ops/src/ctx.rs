@@ -48,10 +48,6 @@ impl Face {
             Face::Mcp => "MCP server",
         }
     }
-
-    pub fn parse(text: &str) -> Option<Face> {
-        Face::ALL.into_iter().find(|f| f.as_str() == text)
-    }
 }
 
 /// The signed-in user.
@@ -136,12 +132,14 @@ impl Ctx {
         let Some(call) = &self.call else {
             return Ok(());
         };
-        call.pass.check_target(self, &target).await?;
-        let mut targets = call.targets.lock().unwrap_or_else(PoisonError::into_inner);
-        if !targets.contains(&target) {
-            targets.push(target);
+        {
+            // Kept even when refused: the audit line of a denial names what was refused.
+            let mut targets = call.targets.lock().unwrap_or_else(PoisonError::into_inner);
+            if !targets.contains(&target) {
+                targets.push(target.clone());
+            }
         }
-        Ok(())
+        call.pass.check_target(self, &target).await
     }
 
     /// The targets noted in this call so far, in order.

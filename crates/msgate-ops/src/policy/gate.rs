@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use msgate_core::{Error, ErrorCode, Result};
-use msgate_graph::BoxFuture;
+use msgate_graph::{BoxFuture, WriteOutcome};
 use serde_json::Value;
 
 use super::audit::{AuditLog, Record};
@@ -386,7 +386,7 @@ impl Pass for PolicyPass {
             return;
         };
         if let Some((caps, slot)) = &self.slot
-            && ended.writes.iter().all(|w| !w.sent)
+            && !ended.writes.iter().any(|w| w.outcome.may_have_changed())
             && let Err(err) = caps.give_back(slot, now())
         {
             tracing::error!(target: "msgate::policy", "cannot give back a send-cap slot: {}", err.message());
@@ -399,7 +399,9 @@ impl Pass for PolicyPass {
         let (decision, rule) = match &scope_denial {
             Some(rule) => ("deny", rule.as_str()),
             None if spec.risk == Risk::Read => return,
-            None if ended.writes.iter().any(|w| !w.sent) => ("dry_run", self.rule.as_str()),
+            None if ended.writes.iter().any(|w| w.outcome == WriteOutcome::Held) => {
+                ("dry_run", self.rule.as_str())
+            }
             None => ("allow", self.rule.as_str()),
         };
         let targets = ctx.targets();

@@ -253,15 +253,6 @@ impl Policy {
         }
     }
 
-    /// A bare preset, as `policy explain` compares them.
-    pub fn preset(preset: Preset) -> Policy {
-        let mut policy = Policy::unconfigured(Origin::File {
-            path: PathBuf::new(),
-        });
-        policy.preset = Some(preset);
-        policy
-    }
-
     pub fn preset_for(&self, face: Face) -> Preset {
         self.preset.unwrap_or(Preset::default_for(face))
     }

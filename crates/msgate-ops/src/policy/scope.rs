@@ -64,10 +64,6 @@ pub struct Scopes {
 }
 
 impl Scopes {
-    pub fn is_empty(&self) -> bool {
-        self == &Scopes::default()
-    }
-
     /// `None` when `target` is in scope, else the name of the scope that leaves it out.
     pub async fn excludes(&self, ctx: &Ctx, target: &Target) -> Option<&'static str> {
         if let Some(answer) = self.excludes_offline(target) {

@@ -31,6 +31,11 @@ fn archive() -> &'static Spec {
     spec("team.archive", Risk::Destructive)
 }
 
+/// A bare preset.
+fn preset(preset: Preset) -> Policy {
+    with(Some(preset), &[], &[])
+}
+
 fn with(preset: Option<Preset>, allow: &[&str], deny: &[&str]) -> Policy {
     let mut policy = Policy::unconfigured(Origin::Default {
         config: Some("/home/ada/.config/msgate/config.toml".into()),
@@ -49,7 +54,7 @@ fn every_operation_of_the_catalog_under_every_preset() {
     let specs: Vec<&Spec> = entries.iter().map(|e| e.spec).chain([archive()]).collect();
     for spec in specs {
         for face in Face::ALL {
-            let decide = |preset| Policy::preset(preset).decide(spec, face).allowed;
+            let decide = |p| preset(p).decide(spec, face).allowed;
             let expected = match spec.risk {
                 Risk::Read => [true, true, true],
                 Risk::Write => [false, true, true],
@@ -198,9 +203,9 @@ async fn the_cli_and_the_mcp_face_reach_the_same_decision_under_the_same_policy(
     let mut capped = with(Some(Preset::Standard), &["team.archive"], &["chat.*"]);
     capped.caps = vec![(Glob::new("message.send").unwrap(), 1000)];
     let policies = [
-        Policy::preset(Preset::ReadOnly),
-        Policy::preset(Preset::Standard),
-        Policy::preset(Preset::Full),
+        preset(Preset::ReadOnly),
+        preset(Preset::Standard),
+        preset(Preset::Full),
         with(Some(Preset::ReadOnly), &["message.*"], &[]),
         capped,
     ];

@@ -13,20 +13,17 @@ use crate::output::Data;
 const TARGET_KINDS: &str = "team:REF, channel:TEAM/CHANNEL, chat:REF, mail:ADDRESS or file:PATH";
 
 pub fn run(command: PolicyCommand, ctx: &Context) -> Result<Data> {
-    let loaded = ctx.policy()?;
-    let policy = loaded.policy;
+    let gate = ctx.gate()?;
+    let policy = gate.policy();
     match command {
         PolicyCommand::Show { face } => {
-            let face = face_of(face);
-            let mut shown = policy.to_json(face);
-            let audit = msgate_core::config::state_dir(&ctx.env)
-                .ok()
-                .map(|dir| dir.join("audit.jsonl").display().to_string());
+            let mut shown = policy.to_json(face_of(face));
+            let audit = gate.audit_path().map(|path| path.display().to_string());
             shown["audit"]["path"] = json!(audit);
             Ok(Data::Value(shown))
         }
         PolicyCommand::Explain { face } => Ok(Data::List {
-            items: policy::explain(&policy, face_of(face)),
+            items: policy::explain(policy, face_of(face)),
             more: None,
             columns: &[
                 "operation",
@@ -41,7 +38,7 @@ pub fn run(command: PolicyCommand, ctx: &Context) -> Result<Data> {
             operation,
             targets,
             face,
-        } => check(ctx, &policy, &operation, &targets, face_of(face)).map(Data::Value),
+        } => check(ctx, policy, &operation, &targets, face_of(face)).map(Data::Value),
     }
 }
 

@@ -174,24 +174,24 @@ the face's default preset; --policy PATH (or MSGATE_POLICY) replaces it with a T
 same keys. Policy files must be private (chmod 600).";
 
 const POLICY_AFTER_HELP: &str = "\
-Keys (in [profiles.NAME.policy], [policy], or at the top of a policy file):
-  preset = \"standard\"          read-only | standard | full (default: the face's)
-  allow = [\"team.archive\"]     operation names, globs (mail.*) or risk classes (read, write,
-  deny = [\"chat.*\"]            destructive); the most specific rule wins, deny on a tie
-  confirm = [\"message.send\"]   ask first: a prompt on a terminal, MCP elicitation; refused
-                                where nobody can be asked
-  allow_yes = false             let --yes answer confirmations where nobody can be asked
-  dry_run = false               writes print their Graph request instead of running
-  signature = \"…\"              appended to every message sent under this policy
-  [….scopes]                    writes only to these (absent: unrestricted)
-    teams, channels, chats      names (Platform, Platform/General, a chat topic) or ids
-    mail_domains                recipient domains (larkspur.example, *.larkspur.example)
-    folders                     drive folders (/Shared/Reports) and everything below
-  [….caps]                      writes per hour per operation, across runs:
+Keys (POLICY is [profiles.NAME.policy] or [policy]; a policy file has them at its top):
+  preset = \"standard\"         read-only | standard | full (default: the face's)
+  allow = [\"team.archive\"]    operation names, globs (mail.*) or risk classes (read,
+  deny = [\"chat.*\"]           write, destructive); the most specific wins, deny wins a tie
+  confirm = [\"message.send\"]  ask first: a prompt on a terminal, MCP elicitation;
+                              refused where nobody can be asked
+  allow_yes = false           let --yes answer where nobody can be asked
+  dry_run = false             writes print their Graph request instead of running
+  signature = \"TEXT\"          appended to every message sent under this policy
+  [POLICY.scopes]             writes only to these (a list left out: unrestricted)
+    teams, channels, chats    names (Platform, Platform/General, a topic) or ids
+    mail_domains              recipient domains (larkspur.example, *.larkspur.example)
+    folders                   drive folders (/Shared/Reports) and everything below
+  [POLICY.caps]               writes per hour per operation, counted across runs
     \"message.send\" = 20
-  [….audit]
-    include_content = false     keep content and raw ids in the audit log
-    max_bytes = 10485760        rotate the log at this size
+  [POLICY.audit]
+    include_content = false   keep content and raw ids in the audit log
+    max_bytes = 10485760      rotate the log at this size
 
 Example (~/.config/msgate/config.toml):
   [profiles.agent.policy]

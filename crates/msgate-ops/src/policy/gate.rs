@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use msgate_core::{Error, ErrorCode, Result};
+use msgate_core::{Error, Result};
 use msgate_graph::{BoxFuture, WriteOutcome};
 use serde_json::Value;
 
@@ -133,13 +133,12 @@ impl PolicyGate {
     pub fn screen(&self, face: Face, spec: &Spec, input: &Value) -> Result<()> {
         let policy = &self.shared.policy;
         let verdict = policy.decide(spec, face);
-        if verdict.allowed {
-            return Ok(());
+        match policy.denial(spec, &verdict, face) {
+            None => Ok(()),
+            Some(error) => Err(self
+                .shared
+                .deny(face, spec, &verdict.rule.name(), input, error)),
         }
-        let error = policy.denial(spec, &verdict, face);
-        Err(self
-            .shared
-            .deny(face, spec, &verdict.rule.name(), input, error))
     }
 
     /// Where the audit log is written, if anywhere.
@@ -157,8 +156,7 @@ impl PolicyGate {
         let policy = &shared.policy;
         let verdict = policy.decide(spec, ctx.face);
         let rule = verdict.rule.name();
-        if !verdict.allowed {
-            let error = policy.denial(spec, &verdict, ctx.face);
+        if let Some(error) = policy.denial(spec, &verdict, ctx.face) {
             return Err(shared.deny(ctx.face, spec, &rule, input, error));
         }
         let writes = spec.risk != Risk::Read;
@@ -272,7 +270,7 @@ impl Shared {
 
     /// Refuses a call before it ran, with its audit line.
     fn deny(&self, face: Face, spec: &Spec, rule: &str, input: &Value, error: Error) -> Error {
-        self.audit(face, &[], spec, ("deny", rule), None, input);
+        self.audit(face, &[], spec, ("deny", rule), Err(&error), input);
         error
     }
 
@@ -282,16 +280,15 @@ impl Shared {
         targets: &[Target],
         spec: &Spec,
         (decision, rule): (&str, &str),
-        ended: Option<&Ended<'_>>,
+        ended: std::result::Result<&Ended<'_>, &Error>,
         input: &Value,
     ) {
         let Some(audit) = &self.audit else {
             return;
         };
         let outcome = match ended.map(|e| e.result) {
-            None => ErrorCode::PolicyDenied.as_str(),
-            Some(Ok(_)) => "ok",
-            Some(Err(err)) => err.code().as_str(),
+            Ok(Ok(_)) => "ok",
+            Ok(Err(err)) | Err(err) => err.code().as_str(),
         };
         let request_ids: Vec<String> = ended
             .map(|e| {
@@ -410,7 +407,7 @@ impl Pass for PolicyPass {
             &targets,
             spec,
             (decision, rule),
-            Some(ended),
+            Ok(ended),
             ended.input,
         );
     }

@@ -314,8 +314,12 @@ impl Policy {
             .map(|(glob, limit)| (glob, *limit))
     }
 
-    /// The error for a call the rules deny: exit 16, naming the rule and how to allow the call.
-    pub fn denial(&self, spec: &Spec, verdict: &Verdict, face: Face) -> Error {
+    /// The error for a verdict that denies `spec` (exit 16, naming the rule and how to allow
+    /// the call); `None` when it allows.
+    pub fn denial(&self, spec: &Spec, verdict: &Verdict, face: Face) -> Option<Error> {
+        if verdict.allowed {
+            return None;
+        }
         let name = spec.name;
         let add = format!("add allow = [\"{name}\"] to {}", self.origin.place());
         let (why, hint) = match &verdict.rule {
@@ -325,10 +329,11 @@ impl Policy {
                 } else {
                     String::new()
                 };
-                let allows = match preset {
-                    Preset::ReadOnly => "allows reads only",
-                    Preset::Standard => "denies destructive operations",
-                    Preset::Full => "allows everything",
+                // `full` denies nothing, so a denying preset is one of the other two.
+                let allows = if *preset == Preset::ReadOnly {
+                    "allows reads only"
+                } else {
+                    "denies destructive operations"
                 };
                 let widen = match spec.risk {
                     Risk::Write => ", or choose preset = \"standard\"",
@@ -350,13 +355,15 @@ impl Policy {
                     pattern.as_str()
                 ),
             ),
-            Rule::Allow(_) => ("an allow rule".to_owned(), String::new()),
+            Rule::Allow(_) => return None,
         };
-        denied(format!(
-            "policy denies {name} ({}): {why}",
-            spec.risk.as_str()
-        ))
-        .with_hint(hint)
+        Some(
+            denied(format!(
+                "policy denies {name} ({}): {why}",
+                spec.risk.as_str()
+            ))
+            .with_hint(hint),
+        )
     }
 
     /// The effective policy for `face`, as `msgate policy show` prints it.

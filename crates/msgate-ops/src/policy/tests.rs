@@ -144,7 +144,7 @@ fn a_denial_exits_16_naming_the_rule_and_how_to_allow_the_call() {
         !verdict.allowed,
         "the default CLI policy denies team.archive"
     );
-    let err = policy.denial(archive(), &verdict, Face::Cli);
+    let err = policy.denial(archive(), &verdict, Face::Cli).unwrap();
     assert_eq!(err.exit().status(), 16);
     assert_eq!(err.code().as_str(), "policy_denied");
     assert_eq!(
@@ -160,7 +160,7 @@ fn a_denial_exits_16_naming_the_rule_and_how_to_allow_the_call() {
 
     let policy = with(Some(Preset::Full), &[], &["team.*"]);
     let verdict = policy.decide(archive(), Face::Mcp);
-    let err = policy.denial(archive(), &verdict, Face::Mcp);
+    let err = policy.denial(archive(), &verdict, Face::Mcp).unwrap();
     assert!(
         err.message().contains("rule deny 'team.*'"),
         "{}",
@@ -174,7 +174,14 @@ fn a_denial_exits_16_naming_the_rule_and_how_to_allow_the_call() {
 
     let send = spec("message.send", Risk::Write);
     let policy = with(None, &[], &[]);
-    let err = policy.denial(send, &policy.decide(send, Face::Mcp), Face::Mcp);
+    let err = policy
+        .denial(send, &policy.decide(send, Face::Mcp), Face::Mcp)
+        .unwrap();
+    assert!(
+        policy
+            .denial(send, &policy.decide(send, Face::Cli), Face::Cli)
+            .is_none()
+    );
     assert!(
         err.message()
             .contains("(the default for the MCP server) allows reads only")

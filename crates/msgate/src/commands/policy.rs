@@ -98,8 +98,7 @@ fn check(
     let mut rule = verdict.rule.name();
     let mut reason = None;
     let mut how = None;
-    if !verdict.allowed {
-        let denial = policy.denial(spec, &verdict, face);
+    if let Some(denial) = policy.denial(spec, &verdict, face) {
         reason = Some(denial.message().to_owned());
         how = denial.hint().map(str::to_owned);
     }

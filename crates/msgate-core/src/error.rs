@@ -107,6 +107,9 @@ error_codes! {
     Conflict => "conflict", Conflict;
     PreconditionFailed => "precondition_failed", Conflict;
     PolicyDenied => "policy_denied", PolicyDenied;
+    // A write a dry run held back: the catalog turns it into the dry run's result, so it ends a
+    // call inside msgate and never reaches a user as an error.
+    DryRun => "dry_run", Success;
     Io => "io_error", Internal;
     Internal => "internal_error", Internal;
 }

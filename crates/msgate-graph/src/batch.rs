@@ -29,7 +29,14 @@ impl GraphClient {
         let mut results: Vec<Option<Result<Response>>> =
             (0..requests.len()).map(|_| None).collect();
         let deadline = Deadline::after(self.options().retry.budget);
-        let mut pending: Vec<usize> = (0..requests.len()).collect();
+        // A dry run holds writes back one by one; the reads among them still go out.
+        let mut pending: Vec<usize> = Vec::with_capacity(requests.len());
+        for (index, request) in requests.iter().enumerate() {
+            match self.hold_back(request) {
+                Ok(()) => pending.push(index),
+                Err(held) => results[index] = Some(Err(held)),
+            }
+        }
         let mut round = 0u32;
         while !pending.is_empty() {
             let chunks: Vec<Vec<usize>> =
@@ -117,8 +124,11 @@ impl GraphClient {
             items.push(item);
         }
         let all_idempotent = chunk.iter().all(|&i| requests[i].idempotent);
-        let envelope =
+        let mut envelope =
             Request::post("/$batch", json!({"requests": items})).idempotent(all_idempotent);
+        if chunk.iter().all(|&i| !requests[i].is_write()) {
+            envelope = envelope.read_only();
+        }
         let answer = self.send(&envelope).await?.json()?;
         let responses = answer["responses"].as_array().cloned().unwrap_or_default();
         Ok(responses.iter().filter_map(ItemAnswer::parse).collect())

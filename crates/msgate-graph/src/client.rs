@@ -20,6 +20,7 @@ use serde_json::Value;
 use crate::breaker::CircuitBreaker;
 use crate::cloud::{Cloud, same_origin};
 use crate::error::{self, GraphErrorBody};
+use crate::record::{WriteLog, WriteOutcome};
 use crate::request::Request;
 use crate::retry::{Deadline, RetryPolicy, retry_after};
 use crate::token::TokenSource;
@@ -85,6 +86,8 @@ impl Response {
 #[derive(Clone, Debug)]
 pub struct GraphClient {
     inner: Arc<Inner>,
+    /// Where this handle records its writes, if it does (see `record`).
+    pub(crate) log: Option<Arc<WriteLog>>,
 }
 
 #[derive(Debug)]
@@ -128,6 +131,7 @@ impl GraphClient {
                 tokens,
                 options,
             }),
+            log: None,
         })
     }
 
@@ -194,8 +198,36 @@ impl GraphClient {
         Ok(url)
     }
 
-    /// The retry loop around one logical call.
+    /// One logical call: held back if this handle holds writes, recorded if it records them.
     pub(crate) async fn execute(&self, request: &Request, mode: BodyMode) -> Result<Answer> {
+        self.hold_back(request)?;
+        let answer = self.attempts(request, mode).await;
+        if request.is_write() {
+            // A call refused before anything left (breaker open, no token) made no write.
+            let reached = match &answer {
+                Ok(Answer::Read(response)) => {
+                    Some((WriteOutcome::Done, response.request_id.clone()))
+                }
+                Ok(Answer::Unread(response)) => Some((
+                    WriteOutcome::Done,
+                    header_text(response.headers(), "request-id"),
+                )),
+                Err(err) if err.code() == ErrorCode::OutcomeUnknown => {
+                    Some((WriteOutcome::Unknown, err.request_id().map(str::to_owned)))
+                }
+                Err(err) => err
+                    .request_id()
+                    .map(|id| (WriteOutcome::Refused, Some(id.to_owned()))),
+            };
+            if let Some((outcome, request_id)) = reached {
+                self.record_sent(request, outcome, request_id);
+            }
+        }
+        answer
+    }
+
+    /// The retry loop around one logical call.
+    async fn attempts(&self, request: &Request, mode: BodyMode) -> Result<Answer> {
         let url = self.url_for(request)?;
         let host = url.host_str().unwrap_or_default().to_owned();
         let policy = &self.inner.options.retry;

@@ -5,8 +5,8 @@
 //! repeated (`client`), throttling backoff and budgets (`retry`), failing fast when Graph is down
 //! (`breaker`), paging that never sends the token to another host (`paging`), batching
 //! (`batch`), delta queries (`delta`), downloads that follow redirects without the token
-//! (`download`), and Graph's errors mapped onto msgate's taxonomy (`error`). `api` holds the
-//! typed calls.
+//! (`download`), Graph's errors mapped onto msgate's taxonomy (`error`), and the writes a caller
+//! asked to see or to hold back (`record`). `api` holds the typed calls.
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -18,6 +18,7 @@ mod delta;
 mod download;
 mod error;
 mod paging;
+mod record;
 mod request;
 mod retry;
 mod token;
@@ -28,6 +29,7 @@ pub use cloud::{CLOUD_NAMES, Cloud};
 pub use delta::{Delta, DeltaStart};
 pub use download::{Download, Progress};
 pub use paging::{Limit, Listed, Page, Pager};
+pub use record::{Write, WriteLog, WriteOutcome};
 pub use request::Request;
 pub use retry::RetryPolicy;
 pub use token::{BoxFuture, StaticToken, TokenSource};

@@ -1,7 +1,8 @@
 //! One Graph request as callers describe it: method, path below the Graph root, query options,
-//! body, the headers Graph wants for some calls — and two facts the client needs to be safe:
-//! whether repeating the request could do the work twice, and which permissions allow it (named
-//! in the error when Graph answers 403).
+//! body, the headers Graph wants for some calls — and three facts the client needs to be safe:
+//! whether repeating the request could do the work twice, whether it changes anything (a dry run
+//! holds back the ones that do), and which permissions allow it (named in the error when Graph
+//! answers 403).
 
 use reqwest::Method;
 use serde_json::Value;
@@ -15,6 +16,8 @@ pub struct Request {
     pub(crate) body: Option<Value>,
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) idempotent: bool,
+    /// A POST that only reads (`$batch` of GETs, `getSchedule`, search): never held back.
+    pub(crate) read_only: bool,
     pub(crate) permissions: &'static [&'static str],
 }
 
@@ -30,6 +33,7 @@ impl Request {
             body: None,
             headers: Vec::new(),
             idempotent,
+            read_only: false,
             permissions: &[],
         }
     }
@@ -109,6 +113,18 @@ impl Request {
     pub fn idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = idempotent;
         self
+    }
+
+    /// Marks a POST that changes nothing (a query sent as POST), so a dry run still sends it.
+    pub fn read_only(mut self) -> Self {
+        self.read_only = true;
+        self
+    }
+
+    /// Whether the request may change something in the tenant: any method but GET and HEAD,
+    /// unless marked [`Request::read_only`].
+    pub fn is_write(&self) -> bool {
+        !(self.read_only || self.method == Method::GET || self.method == Method::HEAD)
     }
 
     /// The Graph permissions any one of which allows this request, for the 403 hint.

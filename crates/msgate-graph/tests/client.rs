@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use msgate_core::{ErrorCode, Secret};
 use msgate_graph::api::{chats, messages};
-use msgate_graph::{DeltaStart, GraphClient, Limit, Request, StaticToken};
+use msgate_graph::{DeltaStart, GraphClient, Limit, Request, StaticToken, WriteLog, WriteOutcome};
 use msgate_sandbox::SandboxOptions;
 use serde_json::Value;
 use support::{faults, tenant, tenant_with};
@@ -524,4 +524,95 @@ async fn downloads_follow_the_content_redirect_without_the_token() {
         bytes[150_000..],
         "a Range request resumes on the content host"
     );
+}
+
+#[tokio::test]
+async fn a_dry_run_handle_holds_writes_back_and_still_reads() {
+    let t = tenant(SandboxOptions::default()).await;
+    let chat = t.chat_id("Release 4.2").await;
+    let post = Request::post(
+        format!("/chats/{chat}/messages"),
+        serde_json::json!({"body": {"content": "held"}}),
+    );
+    let log = Arc::new(WriteLog::new(true));
+    let dry = t.client.recording(log.clone());
+    t.reset_log().await;
+
+    let me: Value = dry.json(&Request::get("/me")).await.unwrap();
+    assert!(me["id"].is_string(), "reads run");
+    let err = dry.send(&post).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::DryRun);
+    let results = dry
+        .batch(&[
+            Request::get("/me"),
+            post.clone(),
+            Request::delete("/chats/x/members/y"),
+        ])
+        .await;
+    assert!(results[0].is_ok(), "the read in a batch runs");
+    assert_eq!(results[1].as_ref().unwrap_err().code(), ErrorCode::DryRun);
+    assert_eq!(results[2].as_ref().unwrap_err().code(), ErrorCode::DryRun);
+
+    let seen = t.requests().await;
+    assert!(
+        seen.iter()
+            .all(|(method, path, _)| method == "GET" || path.ends_with("/$batch")),
+        "only reads reached Graph: {seen:?}"
+    );
+    let writes = log.writes();
+    assert_eq!(writes.len(), 3);
+    assert!(
+        writes
+            .iter()
+            .all(|w| w.outcome == WriteOutcome::Held && w.request_id.is_none())
+    );
+    let shown = writes[0].request_json();
+    assert_eq!(shown["method"], "POST");
+    assert_eq!(
+        shown["url"],
+        format!("{}/chats/{chat}/messages", t.sandbox.info().graph_url)
+    );
+    assert_eq!(shown["body"]["body"]["content"], "held");
+    assert_eq!(writes[2].method, "DELETE");
+    assert!(writes[2].request_json().get("body").is_none());
+}
+
+#[tokio::test]
+async fn a_recording_handle_keeps_each_writes_outcome_and_request_id() {
+    let t = tenant(SandboxOptions::default()).await;
+    let chat = t.chat_id("Release 4.2").await;
+    let log = Arc::new(WriteLog::new(false));
+    let recording = t.client.recording(log.clone());
+    let sent = recording
+        .send(&Request::post(
+            format!("/chats/{chat}/messages"),
+            serde_json::json!({"body": {"content": "kept"}}),
+        ))
+        .await
+        .unwrap();
+    let refused = recording
+        .send(&Request::post(
+            "/chats/19:missing@thread.v2/messages",
+            serde_json::json!({"body": {"content": "lost"}}),
+        ))
+        .await
+        .unwrap_err();
+    recording.json::<Value>(&Request::get("/me")).await.unwrap();
+    t.client
+        .send(&Request::post(
+            format!("/chats/{chat}/messages"),
+            serde_json::json!({"body": {"content": "unrecorded"}}),
+        ))
+        .await
+        .unwrap();
+
+    let writes = log.writes();
+    assert_eq!(writes.len(), 2, "reads and other handles are not recorded");
+    assert_eq!(writes[0].outcome, WriteOutcome::Done);
+    assert_eq!(writes[0].request_id, sent.request_id);
+    assert!(writes[0].request_id.is_some());
+    assert_eq!(writes[1].outcome, WriteOutcome::Refused);
+    assert_eq!(writes[1].request_id.as_deref(), refused.request_id());
+    assert!(WriteOutcome::Done.may_have_changed() && WriteOutcome::Unknown.may_have_changed());
+    assert!(!WriteOutcome::Refused.may_have_changed() && !WriteOutcome::Held.may_have_changed());
 }

@@ -6,13 +6,19 @@
 //! implementation is private to this crate: the only way to run an operation is
 //! [`Catalog::invoke`], which asks the [`Gate`] (the policy engine) first. No face can reach an
 //! operation around it.
+//!
+//! The gate's answer is a [`Pass`]: the terms of one call. The call's context carries it, so the
+//! gate also sees every target the operation resolves (and can stop the call before it writes),
+//! supplies a signature for messages, holds writes back for a dry run, and hears how the call
+//! ended. Operations never see a policy; they resolve references and call `ctx.note` for
+//! targets that are not references.
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use msgate_core::{Error, ErrorCode, Result};
-use msgate_graph::BoxFuture;
+use msgate_graph::{BoxFuture, Write, WriteLog, WriteOutcome};
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde::Serialize;
@@ -20,7 +26,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::ctx::Ctx;
-use crate::spec::Spec;
+use crate::policy::Target;
+use crate::spec::{Risk, Spec};
 
 /// One operation: implement this in one file under `ops/`, then list it in its area's `ENTRIES`.
 pub trait Operation: 'static {
@@ -33,8 +40,40 @@ pub trait Operation: 'static {
 
 /// Decides whether a call may run. The policy engine implements it; every face passes one.
 pub trait Gate: Send + Sync + fmt::Debug {
-    /// Called before the operation runs, with its raw input; an error stops the call.
-    fn admit(&self, ctx: &Ctx, spec: &'static Spec, input: &Value) -> Result<()>;
+    /// Called before the operation runs, with its checked input: the terms of the call, or the
+    /// error that stops it (a denial, a declined confirmation, a spent cap).
+    fn admit<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        spec: &'static Spec,
+        input: &'a Value,
+    ) -> BoxFuture<'a, Result<Box<dyn Pass>>>;
+}
+
+/// The terms of one admitted call, carried by its context while the operation runs.
+pub trait Pass: Send + Sync + fmt::Debug {
+    /// Whether the call's writes are held back and shown instead of sent.
+    fn dry_run(&self) -> bool;
+
+    /// A target the operation resolved (see `Ctx::note`); an error stops the call before it
+    /// writes anything.
+    fn check_target<'a>(&'a self, ctx: &'a Ctx, target: &'a Target) -> BoxFuture<'a, Result<()>>;
+
+    /// Text appended to messages the call sends.
+    fn signature(&self) -> Option<&str>;
+
+    /// Told once how the call ended (for the audit log and send caps).
+    fn finish(&self, ctx: &Ctx, ended: &Ended<'_>);
+}
+
+/// How an admitted call ended.
+#[derive(Debug)]
+pub struct Ended<'a> {
+    pub input: &'a Value,
+    /// What `invoke` returns: the output, a dry run's requests, or the error.
+    pub result: &'a Result<Value>,
+    /// The writes the call sent or (in a dry run) held back.
+    pub writes: &'a [Write],
 }
 
 /// A gate that admits everything: for tests of the operations themselves.
@@ -42,9 +81,33 @@ pub trait Gate: Send + Sync + fmt::Debug {
 pub struct OpenGate;
 
 impl Gate for OpenGate {
-    fn admit(&self, _ctx: &Ctx, _spec: &'static Spec, _input: &Value) -> Result<()> {
-        Ok(())
+    fn admit<'a>(
+        &'a self,
+        _ctx: &'a Ctx,
+        _spec: &'static Spec,
+        _input: &'a Value,
+    ) -> BoxFuture<'a, Result<Box<dyn Pass>>> {
+        Box::pin(async { Ok(Box::new(OpenPass) as Box<dyn Pass>) })
     }
+}
+
+#[derive(Debug)]
+struct OpenPass;
+
+impl Pass for OpenPass {
+    fn dry_run(&self) -> bool {
+        false
+    }
+
+    fn check_target<'a>(&'a self, _ctx: &'a Ctx, _target: &'a Target) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn signature(&self) -> Option<&str> {
+        None
+    }
+
+    fn finish(&self, _ctx: &Ctx, _ended: &Ended<'_>) {}
 }
 
 type Runner = for<'a> fn(&'a Ctx, Value) -> BoxFuture<'a, Result<Value>>;
@@ -178,7 +241,9 @@ impl Catalog {
         self.entries.iter().find(|e| e.spec.name == name)
     }
 
-    /// The choke point: the gate decides, then the operation runs with its input checked.
+    /// The choke point: the input is checked, the gate decides, the operation runs in a
+    /// context that carries the gate's pass, and the pass hears how it ended. Under a dry run
+    /// the result is the writes that were held back: `{"dry_run": true, "requests": […]}`.
     pub async fn invoke(
         &self,
         ctx: &Ctx,
@@ -193,8 +258,30 @@ impl Catalog {
             )
             .with_hint("list them with: msgate --help, or the MCP tool list")
         })?;
-        gate.admit(ctx, entry.spec, &input)?;
         entry.check_fields(&input)?;
-        (entry.run)(ctx, input).await
+        let pass = gate.admit(ctx, entry.spec, &input).await?;
+        // Reads run as they are even in a dry run: some reads are POSTs (search, $batch).
+        let log = Arc::new(WriteLog::new(
+            pass.dry_run() && entry.spec.risk != Risk::Read,
+        ));
+        let call = ctx.for_call(entry.spec, pass, log.clone());
+        let result = (entry.run)(&call, input.clone()).await;
+        let writes = log.writes();
+        let held: Vec<Value> = writes
+            .iter()
+            .filter(|w| w.outcome == WriteOutcome::Held)
+            .map(Write::request_json)
+            .collect();
+        let result = if held.is_empty() {
+            result
+        } else {
+            Ok(serde_json::json!({"dry_run": true, "requests": held}))
+        };
+        call.finish(&Ended {
+            input: &input,
+            result: &result,
+            writes: &writes,
+        });
+        result
     }
 }

@@ -2,7 +2,7 @@
 //! and the one choke point every face calls them through.
 //!
 //! The CLI derives its subcommands and the MCP server its tools from the same [`Catalog`]; the
-//! policy engine decides at [`Catalog::invoke`]. Operations speak to Graph only through
+//! policy engine (`policy`) decides at [`Catalog::invoke`]. Operations speak to Graph only through
 //! msgate-graph and answer with compact projections (`views`) sized for people and agents.
 #![forbid(unsafe_code)]
 
@@ -10,12 +10,14 @@ pub mod catalog;
 pub mod ctx;
 pub mod listing;
 mod ops;
+pub mod policy;
 pub mod refs;
 pub mod spec;
 pub mod text;
 pub mod views;
 pub mod when;
 
-pub use catalog::{Catalog, Entry, Gate, OpenGate, Operation};
+pub use catalog::{Catalog, Ended, Entry, Gate, OpenGate, Operation, Pass};
 pub use ctx::{Ctx, Face};
+pub use policy::{PolicyGate, Target};
 pub use spec::{Risk, Spec};

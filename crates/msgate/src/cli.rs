@@ -27,9 +27,12 @@ Exit codes:
 
 Settings resolve as defaults < config file < environment < flags.
 Environment: MSGATE_PROFILE, MSGATE_OUTPUT, MSGATE_ERR_JSON=1, MSGATE_DEBUG=1,
-MSGATE_CONFIG_DIR, NO_COLOR; MSGATE_GRAPH_URL and MSGATE_LOGIN_URL (another Graph, e.g. a
-sandbox); MSGATE_ACCESS_TOKEN (a token used as is, never stored); MSGATE_TOKEN_KEY (key of
-the encrypted token file).
+MSGATE_CONFIG_DIR, MSGATE_STATE_DIR, MSGATE_POLICY, NO_COLOR; MSGATE_GRAPH_URL and
+MSGATE_LOGIN_URL (another Graph, e.g. a sandbox); MSGATE_ACCESS_TOKEN (a token used as is,
+never stored); MSGATE_TOKEN_KEY (key of the encrypted token file).
+
+Every operation runs under a policy (see `msgate policy --help`): by default the CLI may read
+and write, and destructive operations are denied.
 
 Try it without a Microsoft tenant: msgate --sandbox chat list";
 
@@ -93,6 +96,18 @@ pub struct GlobalArgs {
     /// (nothing is kept; see `msgate sandbox serve`)
     #[arg(long, global = true)]
     pub sandbox: bool,
+
+    /// Run under the policy in this TOML file instead of the config file's [env: MSGATE_POLICY]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub policy: Option<PathBuf>,
+
+    /// Print the Graph request a write would make instead of making it (reads still run)
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Answer yes to the policy's confirmations where nobody can be asked (only if it sets allow_yes)
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +119,10 @@ pub enum Command {
     /// Read and change settings in the config file
     #[command(subcommand, after_help = CONFIG_AFTER_HELP)]
     Config(ConfigCommand),
+
+    /// What the policy lets msgate do: show it, check an operation, explain the presets
+    #[command(subcommand, long_about = POLICY_ABOUT, after_help = POLICY_AFTER_HELP)]
+    Policy(PolicyCommand),
 
     /// Run the sandbox tenant: an offline Microsoft Graph and Entra sign-in emulator
     #[command(subcommand)]
@@ -133,6 +152,8 @@ Keys:
   profiles.NAME.KEY      sign-in settings: client_id, tenant, cloud, token_store,
                          token_key_file, capabilities, extra_scopes (and, written by
                          'auth login': flow, account, tenant_id, granted_scopes, …)
+  policy, profiles.NAME.policy
+                         policy tables, edited by hand (see 'msgate policy --help')
 
 The file is TOML at $XDG_CONFIG_HOME/msgate/config.toml (MSGATE_CONFIG_DIR overrides the
 directory). It must be private (0600); msgate keeps your comments and keys it does not know.";
@@ -142,6 +163,88 @@ Examples:
   msgate completions bash > ~/.local/share/bash-completion/completions/msgate
   msgate completions zsh > \"${fpath[1]}/_msgate\"
   msgate completions fish > ~/.config/fish/completions/msgate.fish";
+
+const POLICY_ABOUT: &str = "\
+What the policy lets msgate do. Every operation, from the CLI or the MCP server, passes one policy
+engine before it runs. A policy starts from a preset and refines it with rules:
+
+  read-only   reads only (the MCP server's default)
+  standard    reads and writes; destructive operations denied (the CLI's default)
+  full        everything, destructive included (only when chosen explicitly)
+
+The policy is the [profiles.NAME.policy] table of the config file, else its [policy] table, else
+the face's default preset; --policy PATH (or MSGATE_POLICY) replaces it with a TOML file of the
+same keys. Policy files must be private (chmod 600).";
+
+const POLICY_AFTER_HELP: &str = "\
+Keys (POLICY is [profiles.NAME.policy] or [policy]; a policy file has them at its top):
+  preset = \"standard\"         read-only | standard | full (default: the face's)
+  allow = [\"team.archive\"]    operation names, globs (mail.*) or risk classes (read,
+  deny = [\"chat.*\"]           write, destructive); the most specific wins, deny wins a tie
+  confirm = [\"message.send\"]  ask first: a prompt on a terminal, MCP elicitation;
+                              refused where nobody can be asked
+  allow_yes = false           let --yes answer where nobody can be asked
+  dry_run = false             writes print their Graph request instead of running
+  signature = \"TEXT\"          appended to every message sent under this policy
+  [POLICY.scopes]             writes only to these (a list left out: unrestricted)
+    teams, channels, chats    names (Platform, Platform/General, a topic) or ids
+    mail_domains              recipient domains (larkspur.example, *.larkspur.example)
+    folders                   drive folders (/Shared/Reports) and everything below
+  [POLICY.caps]               writes per hour per operation, counted across runs
+    \"message.send\" = 20
+  [POLICY.audit]
+    include_content = false   keep content and raw ids in the audit log
+    max_bytes = 10485760      rotate the log at this size
+
+Example (~/.config/msgate/config.toml):
+  [profiles.agent.policy]
+  preset = \"standard\"
+  deny = [\"chat.create\"]
+  confirm = [\"message.send\"]
+  signature = \"Sent by an agent through msgate\"
+  [profiles.agent.policy.scopes]
+  chats = [\"Release 4.2\"]
+  [profiles.agent.policy.caps]
+  \"message.send\" = 20
+
+A denial exits 16 (policy_denied) and names the rule. Writes, destructive calls and denials are
+logged to $XDG_STATE_HOME/msgate/audit.jsonl, ids hashed and content left out by default.";
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FaceArg {
+    /// The command line
+    Cli,
+    /// The MCP server
+    Mcp,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Print the effective policy and where it comes from
+    Show {
+        /// Whose policy: the CLI's or the MCP server's (their default presets differ)
+        #[arg(long, value_enum, default_value = "cli")]
+        face: FaceArg,
+    },
+    /// Say whether an operation would be allowed, by which rule, and for which targets
+    Check {
+        /// The operation, e.g. team.archive or message.send
+        operation: String,
+        /// A target to check against the scopes: team:REF, channel:TEAM/CHANNEL, chat:REF,
+        /// mail:ADDRESS or file:PATH (repeatable; names need a signed-in profile or --sandbox)
+        #[arg(long = "target", value_name = "KIND:REF")]
+        targets: Vec<String>,
+        /// Decide as for the CLI or the MCP server
+        #[arg(long, value_enum, default_value = "cli")]
+        face: FaceArg,
+    },
+    /// List every operation with what each preset, and the effective policy, decides
+    Explain {
+        /// Decide the effective column as for the CLI or the MCP server
+        #[arg(long, value_enum, default_value = "cli")]
+        face: FaceArg,
+    },
+}
 
 #[derive(Debug, Subcommand)]
 pub enum SandboxCommand {

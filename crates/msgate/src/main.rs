@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod confirm;
 mod connect;
 mod context;
 mod diag;
@@ -124,6 +125,10 @@ fn run(args: Vec<OsString>, env: Env) -> Result<()> {
         printer: Printer::new(settings.output.value, jq),
         sandbox: global.sandbox,
         debug_bodies: global.debug_bodies,
+        config_file: file,
+        policy_file: global.policy,
+        dry_run: global.dry_run,
+        yes: global.yes,
         env,
         config_paths,
         settings,

@@ -22,6 +22,14 @@ const ALL: &[&str] = &[
     "ChannelMember.Read.All",
 ];
 
+/// A home whose policy allows destructive operations: these tests archive, remove and delete
+/// (the default CLI policy denies that; tests/policy.rs proves the denial).
+fn home_allowing_everything() -> Home {
+    let home = Home::new();
+    home.write_config("[policy]\npreset = \"full\"\n");
+    home
+}
+
 /// Runs msgate and returns its JSON output, failing the test unless it exits 0.
 fn ok(tenant: &Running, home: &Home, args: &[&str]) -> Value {
     let output = tenant.msgate(home, args).output().unwrap();
@@ -58,7 +66,7 @@ fn throttle(tenant: &Running) {
 #[test]
 fn teams_members_and_archiving_work_and_read_back_under_throttling() {
     let tenant = running(ALL);
-    let home = Home::new();
+    let home = home_allowing_everything();
     throttle(&tenant);
 
     let teams = ok(&tenant, &home, &["team", "list"]);
@@ -173,7 +181,7 @@ fn teams_members_and_archiving_work_and_read_back_under_throttling() {
 #[test]
 fn channels_are_created_changed_and_deleted_and_read_back_under_throttling() {
     let tenant = running(ALL);
-    let home = Home::new();
+    let home = home_allowing_everything();
     throttle(&tenant);
 
     let channels = ok(&tenant, &home, &["channel", "list", "--team", "Platform"]);
@@ -315,7 +323,7 @@ fn channels_are_created_changed_and_deleted_and_read_back_under_throttling() {
 #[test]
 fn references_to_nothing_exit_13_and_bad_input_exits_2_before_any_request() {
     let tenant = running(ALL);
-    let home = Home::new();
+    let home = home_allowing_everything();
     let kira = &tenant.sandbox.info().users[10].upn;
     let cases: &[&[&str]] = &[
         &["team", "get", "--team", "Nowhere"],
@@ -381,7 +389,7 @@ fn references_to_nothing_exit_13_and_bad_input_exits_2_before_any_request() {
 #[test]
 fn a_name_two_teams_share_is_ambiguous_and_nothing_is_changed() {
     let tenant = running(ALL);
-    let home = Home::new();
+    let home = home_allowing_everything();
     let teams = ok(&tenant, &home, &["team", "list"]);
     let all_company = named(&teams, "All Company").unwrap()["id"]
         .as_str()
@@ -454,7 +462,7 @@ fn a_name_two_teams_share_is_ambiguous_and_nothing_is_changed() {
 
 #[test]
 fn a_missing_permission_exits_12_naming_it() {
-    let home = Home::new();
+    let home = home_allowing_everything();
     // Three tokens, each short of what the commands tried with it need.
     let bare = running(&["User.Read"]);
     let teams = running(&["User.Read", "Team.ReadBasic.All", "User.ReadBasic.All"]);

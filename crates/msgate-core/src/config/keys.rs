@@ -21,6 +21,8 @@ pub enum ValueKind {
     List,
     /// One of a fixed set of names.
     OneOf(&'static [&'static str]),
+    /// A policy table: checked here only for being a table; msgate-ops reads what is inside.
+    Policy,
 }
 
 #[derive(Debug)]
@@ -46,6 +48,11 @@ pub const TOP_LEVEL_KEYS: &[KeySpec] = &[
         name: "no_color",
         kind: ValueKind::Bool,
         summary: "never print colour (true/false)",
+    },
+    KeySpec {
+        name: "policy",
+        kind: ValueKind::Policy,
+        summary: "the policy of profiles without their own (a table; see 'msgate policy --help')",
     },
 ];
 
@@ -144,6 +151,11 @@ pub const PROFILE_KEYS: &[KeySpec] = &[
         kind: ValueKind::List,
         summary: "scopes Entra granted at the last sign-in (written by auth login)",
     },
+    KeySpec {
+        name: "policy",
+        kind: ValueKind::Policy,
+        summary: "this profile's policy (a table; see 'msgate policy --help')",
+    },
 ];
 
 pub const PROFILES_TABLE: &str = "profiles";
@@ -170,7 +182,7 @@ impl KeyPath {
     pub fn parse(key: &str) -> Result<KeyPath> {
         let unknown = || {
             Error::new(ErrorCode::Usage, format!("unknown config key '{key}'")).with_hint(
-                "keys are: output, profile, no_color, profiles.NAME.KEY (see 'msgate config --help')",
+                "keys are: output, profile, no_color, policy, profiles.NAME.KEY (see 'msgate config --help')",
             )
         };
         let parts: Vec<&str> = key.split('.').collect();
@@ -252,6 +264,11 @@ impl ValueKind {
             )),
             ValueKind::OneOf(names) if names.contains(&raw) => Ok(Value::from(raw)),
             ValueKind::OneOf(names) => Err(invalid(&format!("one of {}", names.join(", ")))),
+            ValueKind::Policy => Err(Error::new(
+                ErrorCode::Usage,
+                format!("config key '{key}' is a table and cannot be set from the command line"),
+            )
+            .with_hint("edit the config file ('msgate config path'), or use --policy FILE; 'msgate policy --help' shows the format")),
         }
     }
 
@@ -272,6 +289,7 @@ impl ValueKind {
             (ValueKind::OneOf(names), Some(Value::String(s))) => {
                 names.contains(&s.value().as_str())
             }
+            (ValueKind::Policy, _) => item.is_table_like(),
             _ => false,
         };
         if ok {
@@ -284,6 +302,7 @@ impl ValueKind {
             ValueKind::Text => "a non-empty string in quotes",
             ValueKind::List => "a list of strings, e.g. [\"chat\", \"mail\"]",
             ValueKind::OneOf(names) => return Err(one_of_error(key, shown, names)),
+            ValueKind::Policy => "a table ([policy] or [profiles.NAME.policy])",
         };
         Err(Error::new(
             ErrorCode::ConfigInvalid,
@@ -430,6 +449,19 @@ mod tests {
         );
         let err = ValueKind::Output.parse("output", "xml").unwrap_err();
         assert!(err.message().contains("'output'"), "{}", err.message());
+        let err = ValueKind::Policy.parse("policy", "full").unwrap_err();
+        assert_eq!(err.exit().status(), 2);
+    }
+
+    #[test]
+    fn policy_tables_are_known_keys_whose_contents_are_left_to_the_policy_engine() {
+        let doc: DocumentMut = "[policy]\npreset = \"standard\"\nmystery = 1\n[profiles.agent.policy]\npreset = \"read-only\"\n[profiles.bad]\npolicy = \"full\"\n"
+            .parse()
+            .unwrap();
+        let review = review(&doc);
+        assert!(review.unknown.is_empty(), "{:?}", review.unknown);
+        let keys: Vec<&str> = review.invalid.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(keys, ["profiles.bad.policy"]);
     }
 
     #[test]

@@ -5,6 +5,12 @@
 //! (`Platform/eng`); any Teams link copied from the client; or the raw id. A reference that fits
 //! several things is a usage error listing the candidates (exit 2); one that fits nothing is
 //! not found (exit 13). What was read to resolve one is kept for the rest of the run.
+//!
+//! Every reference an operation resolves here is also reported to the call's context
+//! (`Ctx::note`): it is what the audit log lists and what the policy's resource scopes are
+//! checked against, before anything is written. The `find_*` functions resolve without
+//! reporting, for resolving one thing on the way to another and for the policy's own scope
+//! entries.
 
 pub mod deeplink;
 
@@ -16,6 +22,7 @@ use serde_json::Value;
 
 use self::deeplink::DeepLink;
 use crate::ctx::Ctx;
+use crate::policy::Target;
 
 /// A user as references resolve them.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -136,6 +143,16 @@ fn exactly_one<T>(
 /// A user by id, email, UPN or name: the display name exactly, else a unique prefix of it, else
 /// a unique prefix of the surname (people often say 'Okafor').
 pub async fn user(ctx: &Ctx, reference: &str) -> Result<User> {
+    let user = find_user(ctx, reference).await?;
+    ctx.note(Target::User {
+        id: user.id.clone(),
+    })
+    .await?;
+    Ok(user)
+}
+
+/// [`user`], unreported.
+pub(crate) async fn find_user(ctx: &Ctx, reference: &str) -> Result<User> {
     let reference = reference.trim();
     if reference.is_empty() {
         return Err(
@@ -197,6 +214,13 @@ pub async fn user(ctx: &Ctx, reference: &str) -> Result<User> {
 /// A chat: its id, a Teams link, a topic, or its members (`ada@x,ben@y`, or one person for the
 /// one-on-one chat with them).
 pub async fn chat(ctx: &Ctx, reference: &str) -> Result<String> {
+    let id = find_chat(ctx, reference).await?;
+    ctx.note(Target::Chat { id: id.clone() }).await?;
+    Ok(id)
+}
+
+/// [`chat`], unreported.
+pub(crate) async fn find_chat(ctx: &Ctx, reference: &str) -> Result<String> {
     let reference = reference.trim();
     if reference.starts_with("19:") {
         return Ok(reference.to_owned());
@@ -255,7 +279,7 @@ async fn chat_with(ctx: &Ctx, people: &[String], reference: &str) -> Result<Stri
     let me = ctx.me().await?.id.clone();
     let mut wanted = Vec::new();
     for person in people {
-        let user = user(ctx, person).await?;
+        let user = find_user(ctx, person).await?;
         if user.id != me {
             wanted.push(user.id);
         }
@@ -316,8 +340,15 @@ async fn my_chats(ctx: &Ctx) -> Result<&[Value]> {
     .await
 }
 
-/// A team joined by the signed-in user, by id, name or link.
+/// A team joined by the signed-in user, by id, name or link: (id, display name).
 pub async fn team(ctx: &Ctx, reference: &str) -> Result<(String, String)> {
+    let team = find_team(ctx, reference).await?;
+    ctx.note(Target::Team { id: team.0.clone() }).await?;
+    Ok(team)
+}
+
+/// [`team`], unreported.
+pub(crate) async fn find_team(ctx: &Ctx, reference: &str) -> Result<(String, String)> {
     let reference = reference.trim();
     if let Some(DeepLink::Team { team_id } | DeepLink::Channel { team_id, .. }) =
         deeplink::parse(reference)
@@ -361,8 +392,20 @@ pub async fn team(ctx: &Ctx, reference: &str) -> Result<(String, String)> {
     ))
 }
 
-/// A channel: `Team/Channel` by names, `TEAM-ID/19:…@thread.tacv2`, or a Teams link.
+/// A channel: `Team/Channel` by names, `TEAM-ID/19:…@thread.tacv2`, or a Teams link:
+/// (team id, channel id).
 pub async fn channel(ctx: &Ctx, reference: &str) -> Result<(String, String)> {
+    let (team_id, channel_id) = find_channel(ctx, reference).await?;
+    ctx.note(Target::Channel {
+        team_id: team_id.clone(),
+        channel_id: channel_id.clone(),
+    })
+    .await?;
+    Ok((team_id, channel_id))
+}
+
+/// [`channel`], unreported.
+pub(crate) async fn find_channel(ctx: &Ctx, reference: &str) -> Result<(String, String)> {
     let reference = reference.trim();
     match deeplink::parse(reference) {
         Some(DeepLink::Channel {
@@ -389,7 +432,7 @@ pub async fn channel(ctx: &Ctx, reference: &str) -> Result<(String, String)> {
         )
         .with_hint("write TEAM/CHANNEL, e.g. Platform/General, or paste the channel's link")
     })?;
-    let (team_id, _) = team(ctx, team_ref).await?;
+    let (team_id, _) = find_team(ctx, team_ref).await?;
     if channel_ref.starts_with("19:") {
         return Ok((team_id, channel_ref.to_owned()));
     }

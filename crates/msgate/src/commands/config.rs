@@ -3,7 +3,7 @@
 //! `set` validates the key and the value before the file is touched, then edits the parsed
 //! document in place so comments, ordering and keys msgate does not know all survive.
 
-use msgate_core::config::keys::{KeyPath, PROFILE_KEYS, PROFILES_TABLE};
+use msgate_core::config::keys::{KeyPath, PROFILE_KEYS, PROFILES_TABLE, ValueKind};
 use msgate_core::config::{self, ConfigFile};
 use msgate_core::{Error, ErrorCode, Result};
 use serde_json::{Value as Json, json};
@@ -81,7 +81,8 @@ fn profile_entries(file: &ConfigFile) -> Vec<Json> {
     };
     let mut rows = Vec::new();
     for (profile, table) in profiles.iter() {
-        for spec in PROFILE_KEYS {
+        // A policy is a table, not a setting: `msgate policy show` presents it.
+        for spec in PROFILE_KEYS.iter().filter(|s| s.kind != ValueKind::Policy) {
             if let Some(item) = table.get(spec.name) {
                 rows.push(json!({
                     "key": format!("{PROFILES_TABLE}.{profile}.{}", spec.name),

@@ -5,6 +5,7 @@ mod completions;
 mod config;
 mod man;
 pub mod operation;
+mod policy;
 mod sandbox;
 
 use msgate_core::Result;
@@ -19,6 +20,7 @@ pub fn run(command: Command, ctx: &Context) -> Result<Data> {
         Command::Config(cmd) => config::run(cmd, ctx),
         Command::Completions { shell } => completions::run(shell),
         Command::Man { dir } => man::run(dir.as_deref()),
+        Command::Policy(cmd) => policy::run(cmd, ctx),
         Command::Sandbox(cmd) => sandbox::run(cmd),
     }
 }

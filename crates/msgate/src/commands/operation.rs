@@ -1,20 +1,24 @@
-//! Running a catalog operation from the command line: connect to Graph, pass the call through
-//! the catalog's choke point, and hand the compact result to the printer — lists as lists (with
-//! the way to get the rest), objects as objects.
+//! Running a catalog operation from the command line: screen it against the policy, connect to
+//! Graph, pass the call through the catalog's choke point with the policy gate, and hand the
+//! compact result to the printer — lists as lists (with the way to get the rest), objects as
+//! objects.
 
 use msgate_core::Result;
-use msgate_ops::{Catalog, Ctx, Entry, Face, OpenGate};
+use msgate_ops::{Catalog, Ctx, Entry, Face};
 use serde_json::Value;
 
 use crate::context::Context;
 use crate::output::Data;
 
 pub fn run(entry: &'static Entry, input: Value, ctx: &Context) -> Result<Data> {
+    let gate = ctx.gate()?;
+    // A call the rules deny is refused before anything else, signed in or not.
+    gate.screen(Face::Cli, entry.spec, &input)?;
     let connection = ctx.connect()?;
-    let output = connection.run(|graph| async move {
+    let output = connection.run(|graph| async {
         let ops = Ctx::new(graph.clone(), Face::Cli, ctx.state_dir());
         Catalog::get()
-            .invoke(&ops, &OpenGate, entry.spec.name, input)
+            .invoke(&ops, &gate, entry.spec.name, input)
             .await
     })?;
     Ok(data(output, entry.spec.columns))

@@ -74,7 +74,8 @@ impl Operation for Send {
     }
 }
 
-/// The Graph body of a new message: sanitized HTML with `<at>` mentions and the mentions array.
+/// The Graph body of a new message: sanitized HTML with `<at>` mentions and the mentions array,
+/// and the policy's signature, if it sets one, as a last paragraph.
 pub async fn compose(
     ctx: &Ctx,
     conversation: &Conversation,
@@ -105,7 +106,7 @@ pub async fn compose(
         mentions::mark(text, &members)
     };
     let prefix = mentions::prefix_for(&extra, &mut mentioned);
-    let content = if html {
+    let mut content = if html {
         format!(
             "{}{}",
             mentions::render(&prefix, &mentioned),
@@ -114,6 +115,12 @@ pub async fn compose(
     } else {
         mentions::render(&markdown::to_html(&format!("{prefix}{marked}")), &mentioned)
     };
+    if let Some(signature) = ctx.signature() {
+        content.push_str(&format!(
+            "<p>{}</p>",
+            crate::text::html::escape_text(signature)
+        ));
+    }
     let mut body = json!({"body": {"contentType": "html", "content": content}});
     if !mentioned.is_empty() {
         body["mentions"] = mentions::graph_mentions(&mentioned);

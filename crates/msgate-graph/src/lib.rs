@@ -5,8 +5,9 @@
 //! repeated (`client`), throttling backoff and budgets (`retry`), failing fast when Graph is down
 //! (`breaker`), paging that never sends the token to another host (`paging`), batching
 //! (`batch`), delta queries (`delta`), downloads that follow redirects without the token
-//! (`download`), and Graph's errors mapped onto msgate's taxonomy (`error`). `api` holds the
-//! typed calls.
+//! (`download`), uploads in one piece or in sessions whose fragments never carry the token
+//! (`upload`), and Graph's errors mapped onto msgate's taxonomy (`error`). `api` holds the typed
+//! calls.
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -21,6 +22,7 @@ mod paging;
 mod request;
 mod retry;
 mod token;
+mod upload;
 
 pub use batch::MAX_BATCH;
 pub use client::{ClientOptions, GraphClient, Response};
@@ -31,3 +33,4 @@ pub use paging::{Limit, Listed, Page, Pager};
 pub use request::Request;
 pub use retry::RetryPolicy;
 pub use token::{BoxFuture, StaticToken, TokenSource};
+pub use upload::{Conflict, SIMPLE_UPLOAD_MAX, Upload};

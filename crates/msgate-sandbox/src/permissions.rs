@@ -62,6 +62,18 @@ const FILES_WRITE: &[&str] = &[
     "Sites.ReadWrite.All",
 ];
 const FILES_WRITE_APP: &[&str] = &["Files.ReadWrite.All", "Sites.ReadWrite.All"];
+/// What the channel message pages list for reading a message in a channel.
+const CHANNEL_MESSAGE_READ: &[&str] = &[
+    "ChannelMessage.Read.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+];
+const CHANNEL_MESSAGE_READ_APP: &[&str] = &[
+    "ChannelMessage.Read.Group",
+    "ChannelMessage.Read.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+];
 const OVERRIDES: &[Override] = &[
     // https://learn.microsoft.com/graph/api/driveitem-post-children: create a folder.
     (
@@ -142,6 +154,53 @@ const OVERRIDES: &[Override] = &[
             "ChannelMessage.UpdatePolicyViolation.All",
             "Teamwork.Migrate.All",
         ]),
+    ),
+    // Replies in a channel thread take what their post takes: chatmessage-get ("Get a reply to
+    // a message in a channel"), chatmessage-update, chatmessage-softdelete,
+    // chatmessage-undosoftdelete, chatmessage-setreaction, chatmessage-unsetreaction and
+    // chatmessagehostedcontent-list / -get.
+    (
+        "GET /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}",
+        Some(CHANNEL_MESSAGE_READ),
+        Some(CHANNEL_MESSAGE_READ_APP),
+    ),
+    (
+        "PATCH /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}",
+        Some(&["ChannelMessage.ReadWrite", "Group.ReadWrite.All"]),
+        Some(&[
+            "ChannelMessage.UpdatePolicyViolation.All",
+            "Teamwork.Migrate.All",
+        ]),
+    ),
+    (
+        "POST /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/softDelete",
+        Some(&["ChannelMessage.ReadWrite"]),
+        None,
+    ),
+    (
+        "POST /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/undoSoftDelete",
+        Some(&["ChannelMessage.ReadWrite"]),
+        None,
+    ),
+    (
+        "POST /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/setReaction",
+        Some(&["ChannelMessage.Send"]),
+        None,
+    ),
+    (
+        "POST /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/unsetReaction",
+        Some(&["ChannelMessage.Send"]),
+        None,
+    ),
+    (
+        "GET /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/hostedContents",
+        Some(CHANNEL_MESSAGE_READ),
+        Some(CHANNEL_MESSAGE_READ_APP),
+    ),
+    (
+        "GET /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/hostedContents/{id_4}/$value",
+        Some(CHANNEL_MESSAGE_READ),
+        Some(CHANNEL_MESSAGE_READ_APP),
     ),
     // https://learn.microsoft.com/graph/api/chatmessage-delta
     (

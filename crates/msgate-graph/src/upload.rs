@@ -70,7 +70,10 @@ impl GraphClient {
                 upload.content_type,
                 upload.bytes.clone(),
             )
-            .query("@microsoft.graph.conflictBehavior", upload.conflict.as_str())
+            .query(
+                "@microsoft.graph.conflictBehavior",
+                upload.conflict.as_str(),
+            )
             // Renaming makes a second copy when repeated; replacing the same bytes does not.
             .idempotent(upload.conflict != Conflict::Rename)
             .permissions(upload.permissions);
@@ -144,7 +147,9 @@ impl GraphClient {
                             return serde_json::from_slice(&body).map_err(|e| {
                                 Error::new(
                                     ErrorCode::Internal,
-                                    format!("the upload finished with an answer msgate cannot read: {e}"),
+                                    format!(
+                                        "the upload finished with an answer msgate cannot read: {e}"
+                                    ),
                                 )
                             });
                         }
@@ -180,9 +185,9 @@ impl GraphClient {
                 )
                 .with_hint("try again later"));
             }
-            tokio::time::sleep(wait.unwrap_or_else(|| {
-                self.options().retry.backoff(failures.saturating_sub(1))
-            }))
+            tokio::time::sleep(
+                wait.unwrap_or_else(|| self.options().retry.backoff(failures.saturating_sub(1))),
+            )
             .await;
             // The fragment may or may not have arrived: the session says what it still needs.
             offset = self.session_position(url, offset, total).await?;

@@ -146,6 +146,29 @@ const OVERRIDES: &[Override] = &[
         Some(FILES_WRITE),
         Some(FILES_WRITE_APP),
     ),
+    // https://learn.microsoft.com/graph/api/driveitem-invite
+    (
+        "POST /me/drive/items/{id_1}/invite",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    (
+        "POST /drives/{id}/items/{id_1}/invite",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    // https://learn.microsoft.com/graph/api/shares-get: an item by its sharing token.
+    (
+        "GET /shares/{id}/driveItem",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    // https://learn.microsoft.com/graph/api/driveitem-get-content (`/shares/…/driveItem/content`).
+    (
+        "GET /shares/{id}/driveItem/content",
+        Some(FILES_READ),
+        Some(FILES_READ_APP),
+    ),
     // https://learn.microsoft.com/graph/api/chatmessage-update: senders edit with delegated rights.
     (
         "PATCH /teams/{id}/channels/{id_1}/messages/{id_2}",

@@ -16,6 +16,10 @@ pub const GROUPS: &[(&str, &str)] = &[
         "message",
         "Messages in chats and channels: read, send, reply, edit, react",
     ),
+    (
+        "message.attachments",
+        "Files, images and cards a message carries: list them, save one",
+    ),
 ];
 
 pub fn entries() -> Vec<Entry> {

@@ -65,6 +65,10 @@ impl Conversation {
         }
     }
 
+    pub fn is_chat(&self) -> bool {
+        matches!(self, Conversation::Chat { .. })
+    }
+
     /// A channel's folder in its team's document library; `None` for chats, whose files live
     /// in their senders' OneDrives.
     pub fn files_folder_path(&self) -> Option<String> {
@@ -499,8 +503,9 @@ pub async fn message(
         }
         None => {
             let id = id.map(str::trim).filter(|i| !i.is_empty()).ok_or_else(|| {
-                Error::new(ErrorCode::InvalidInput, "name the message")
-                    .with_hint("give its id (from message list) with chat or channel, or its Teams link")
+                Error::new(ErrorCode::InvalidInput, "name the message").with_hint(
+                    "give its id (from message list) with chat or channel, or its Teams link",
+                )
             })?;
             MessageAt {
                 conversation: conversation(ctx, chat_ref, channel_ref).await?,

@@ -289,10 +289,7 @@ fn hosted_home(place: &Place<'_>, message_id: &str) -> (String, String) {
                     reply_parent(team_id, channel_id, root),
                     format!("{root}/replies/{message_id}"),
                 ),
-                None => (
-                    channel_parent(team_id, channel_id),
-                    message_id.to_owned(),
-                ),
+                None => (channel_parent(team_id, channel_id), message_id.to_owned()),
             };
             (
                 format!("{parent}/{message_id}"),

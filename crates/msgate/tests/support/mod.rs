@@ -159,6 +159,28 @@ impl Running {
             .block_on(async { reqwest::Client::new().post(url).send().await.unwrap() });
     }
 
+    /// A Graph call with the test's token, to set up or read back state: (status, JSON body or
+    /// null). `path` is below the Graph root.
+    pub fn graph(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}{path}", self.sandbox.info().graph_url);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        self._runtime.block_on(async {
+            let mut request = reqwest::Client::new()
+                .request(method, url)
+                .bearer_auth(&self.token);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let bytes = response.bytes().await.unwrap();
+            (
+                status,
+                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            )
+        })
+    }
+
     pub fn msgate(&self, home: &Home, args: &[&str]) -> assert_cmd::Command {
         let mut cmd = home.msgate(args);
         cmd.env("MSGATE_GRAPH_URL", &self.sandbox.info().graph_url)

@@ -363,8 +363,13 @@ async fn file_request(ctx: &Ctx, at: &MessageAt, url: &str) -> Result<Request> {
             .permissions(READ_TEAM_FILES));
         }
     }
-    Ok(Request::get(format!("/shares/{}/driveItem/content", share_token(url)))
-        .permissions(&["Files.Read.All", "Files.ReadWrite.All", "Sites.Read.All"]))
+    Ok(
+        Request::get(format!("/shares/{}/driveItem/content", share_token(url))).permissions(&[
+            "Files.Read.All",
+            "Files.ReadWrite.All",
+            "Sites.Read.All",
+        ]),
+    )
 }
 
 /// `url`'s path below `base` (both percent-decoded), when it is below it.
@@ -381,11 +386,7 @@ fn share_token(url: &str) -> String {
 }
 
 /// Streams the content into a temporary file next to `destination`, then renames it there.
-async fn save(
-    ctx: &Ctx,
-    request: Request,
-    destination: &Path,
-) -> Result<(u64, Option<String>)> {
+async fn save(ctx: &Ctx, request: Request, destination: &Path) -> Result<(u64, Option<String>)> {
     let partial = destination.with_file_name(format!(
         ".{}.msgate-part",
         destination
@@ -437,9 +438,18 @@ mod tests {
         assert_eq!(found[3].name.as_deref(), Some("mock-up"));
         assert!(found[0].downloadable() && found[3].downloadable() && !found[1].downloadable());
 
-        assert_eq!(pick(found.clone(), Some("budget 2026.xlsx")).unwrap().id, "a1");
+        assert_eq!(
+            pick(found.clone(), Some("budget 2026.xlsx")).unwrap().id,
+            "a1"
+        );
         assert_eq!(pick(found.clone(), None).unwrap_err().exit().status(), 2);
-        assert_eq!(pick(found.clone(), Some("nope")).unwrap_err().exit().status(), 13);
+        assert_eq!(
+            pick(found.clone(), Some("nope"))
+                .unwrap_err()
+                .exit()
+                .status(),
+            13
+        );
         assert_eq!(pick(found, Some("c1")).unwrap_err().exit().status(), 2);
     }
 
@@ -465,7 +475,10 @@ mod tests {
         );
         assert_eq!(
             share_token("https://s.example.invalid/a b"),
-            format!("u!{}", URL_SAFE_NO_PAD.encode("https://s.example.invalid/a b"))
+            format!(
+                "u!{}",
+                URL_SAFE_NO_PAD.encode("https://s.example.invalid/a b")
+            )
         );
         assert_eq!(
             last_segment("https://s.example.invalid/x/Budget%202026.xlsx?web=1").as_deref(),

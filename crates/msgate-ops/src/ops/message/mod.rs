@@ -146,6 +146,7 @@ impl Done {
 
 /// The message at `at`, as Graph sends it.
 pub async fn fetch(ctx: &Ctx, at: &MessageAt) -> Result<Value> {
-    let request = msgate_graph::Request::get(at.path()).permissions(read_permissions(&at.conversation));
+    let request =
+        msgate_graph::Request::get(at.path()).permissions(read_permissions(&at.conversation));
     ctx.graph.json(&request).await
 }

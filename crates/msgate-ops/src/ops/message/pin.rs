@@ -49,11 +49,7 @@ impl Operation for Pin {
         let at = input.resolve(ctx).await?;
         let chat = chat_of(&at)?;
         let graph_root = ctx.graph.cloud().graph_url();
-        let bind = format!(
-            "{}{}",
-            graph_root.as_str().trim_end_matches('/'),
-            at.path()
-        );
+        let bind = format!("{}{}", graph_root.as_str().trim_end_matches('/'), at.path());
         let request = Request::post(
             format!("/chats/{}/pinnedMessages", segment(chat)),
             json!({"message@odata.bind": bind}),

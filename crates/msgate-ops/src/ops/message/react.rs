@@ -36,7 +36,9 @@ fn reaction_type(reaction: &str) -> Result<String> {
     }
     let emoji = !reaction.is_empty()
         && reaction.chars().count() <= 16
-        && reaction.chars().all(|c| !c.is_ascii() && !c.is_whitespace());
+        && reaction
+            .chars()
+            .all(|c| !c.is_ascii() && !c.is_whitespace());
     if emoji {
         Ok(reaction.to_owned())
     } else {

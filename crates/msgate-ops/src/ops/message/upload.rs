@@ -5,9 +5,9 @@
 //! `../hostedContents/{id}/$value`, which Graph rewrites to the stored image. A file is not part
 //! of the message at all: it is uploaded where Teams keeps a conversation's files — the
 //! channel's folder in the team's document library, or for a chat the sender's OneDrive folder
-//! "Microsoft Teams Chat Files" — and the message references it: an `<attachment id>` element
-//! in the body and an attachment of type `reference` with the file's URL and name, its id the
-//! GUID in the file's eTag.
+//! "Microsoft Teams Chat Files", shared with the chat's members — and the message references
+//! it: an `<attachment id>` element in the body and an attachment of type `reference` with the
+//! file's URL and name, its id the GUID in the file's eTag.
 
 use std::path::Path;
 
@@ -16,7 +16,7 @@ use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use msgate_core::{Error, ErrorCode, Result};
 use msgate_graph::api::segment;
-use msgate_graph::{Conflict, Request, Upload};
+use msgate_graph::{Conflict, Limit, Request, Upload};
 use serde_json::{Value, json};
 
 use crate::ctx::Ctx;
@@ -67,7 +67,12 @@ fn read(path: &str, max: usize, what: &str) -> Result<LocalFile> {
             )
         })?;
     let size = std::fs::metadata(path)
-        .map_err(|e| Error::new(ErrorCode::InvalidInput, format!("cannot read '{path}': {e}")))?
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidInput,
+                format!("cannot read '{path}': {e}"),
+            )
+        })?
         .len();
     if size > max as u64 {
         return Err(Error::new(
@@ -80,8 +85,12 @@ fn read(path: &str, max: usize, what: &str) -> Result<LocalFile> {
         )
         .with_hint("upload it to OneDrive or SharePoint and send its link"));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Error::new(ErrorCode::InvalidInput, format!("cannot read '{path}': {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidInput,
+            format!("cannot read '{path}': {e}"),
+        )
+    })?;
     Ok(LocalFile {
         name,
         bytes: Bytes::from(bytes),
@@ -191,7 +200,10 @@ pub fn reference_files(body: &mut Value, attached: &[Attached]) {
 fn etag_guid(item: &Value) -> Option<String> {
     let tag = item["eTag"].as_str()?;
     let inner = tag.trim_matches('"');
-    let guid = inner.split(',').next()?.trim_matches(|c| c == '{' || c == '}');
+    let guid = inner
+        .split(',')
+        .next()?
+        .trim_matches(|c| c == '{' || c == '}');
     (guid.len() == 36).then(|| guid.to_ascii_lowercase())
 }
 
@@ -222,17 +234,23 @@ pub async fn upload_files(
     };
     let mut folder_url = folder_url;
     let mut attached = Vec::with_capacity(files.len());
+    let mut items = Vec::with_capacity(files.len());
     for file in files {
-        let item = ctx
-            .graph
-            .upload(Upload {
-                item: &format!("{folder_path}/{}:", segment(&file.name)),
-                bytes: file.bytes,
-                content_type: file.content_type,
-                conflict: Conflict::Rename,
-                permissions,
-            })
-            .await?;
+        let upload = Upload {
+            item: &format!("{folder_path}/{}:", segment(&file.name)),
+            bytes: file.bytes,
+            content_type: file.content_type,
+            conflict: Conflict::Rename,
+            permissions,
+        };
+        let item = match ctx.graph.upload(upload.clone()).await {
+            // The sender's first file in a chat: the folder is made, as Teams makes it.
+            Err(e) if e.code() == ErrorCode::NotFound && conversation.is_chat() => {
+                create_chat_files_folder(ctx).await?;
+                ctx.graph.upload(upload).await?
+            }
+            other => other?,
+        };
         let name = item["name"].as_str().unwrap_or(&file.name).to_owned();
         if folder_url.is_none() {
             folder_url = Some(folder_web_url(ctx, &item).await?);
@@ -249,8 +267,71 @@ pub async fn upload_files(
             ),
             name,
         });
+        items.push(item);
+    }
+    if let Conversation::Chat { .. } = conversation {
+        share_with_members(ctx, conversation, &items).await?;
     }
     Ok(attached)
+}
+
+/// Gives the chat's other members read access to files uploaded to the sender's OneDrive, as
+/// Teams does when a file is sent in a chat: without it they would see the file but could not
+/// open it.
+async fn share_with_members(ctx: &Ctx, conversation: &Conversation, items: &[Value]) -> Result<()> {
+    let me = ctx.me().await?.id.clone();
+    let request = Request::get(conversation.members_path()).permissions(&[
+        "ChatMember.Read",
+        "Chat.ReadBasic",
+        "Chat.Read",
+        "Chat.ReadWrite",
+    ]);
+    let members = ctx.graph.list(request, Limit::All).await?.items;
+    let recipients: Vec<Value> = members
+        .iter()
+        .filter_map(|m| m["userId"].as_str())
+        .filter(|id| *id != me)
+        .map(|id| json!({"objectId": id}))
+        .collect();
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    for item in items {
+        let id = item["id"].as_str().unwrap_or_default();
+        let request = Request::post(
+            format!("/me/drive/items/{}/invite", segment(id)),
+            json!({
+                "recipients": recipients,
+                "roles": ["read"],
+                "requireSignIn": true,
+                "sendInvitation": false,
+            }),
+        )
+        // Sharing again with the same people changes nothing.
+        .idempotent(true)
+        .permissions(WRITE_MY_FILES);
+        ctx.graph.send(&request).await?;
+    }
+    Ok(())
+}
+
+/// "Microsoft Teams Chat Files" in the signed-in user's OneDrive; one already there is fine.
+async fn create_chat_files_folder(ctx: &Ctx) -> Result<()> {
+    let request = Request::post(
+        "/me/drive/root/children",
+        json!({
+            "name": CHAT_FILES_FOLDER,
+            "folder": {},
+            "@microsoft.graph.conflictBehavior": "fail",
+        }),
+    )
+    // With conflictBehavior fail, a second attempt cannot make a second folder.
+    .idempotent(true)
+    .permissions(WRITE_MY_FILES);
+    match ctx.graph.send(&request).await {
+        Err(e) if e.code() == ErrorCode::Conflict => Ok(()),
+        other => other.map(|_| ()),
+    }
 }
 
 /// A channel's folder in its team's document library.
@@ -296,7 +377,10 @@ mod tests {
             body["body"]["content"],
             "<p>see</p><p><img src=\"../hostedContents/1/$value\" alt=\"a &quot;b&quot;.png\"></p>"
         );
-        assert_eq!(body["hostedContents"][0]["@microsoft.graph.temporaryId"], "1");
+        assert_eq!(
+            body["hostedContents"][0]["@microsoft.graph.temporaryId"],
+            "1"
+        );
         assert_eq!(body["hostedContents"][0]["contentType"], "image/png");
         assert_eq!(
             STANDARD

@@ -480,6 +480,22 @@ fn files_and_images_are_sent_listed_and_saved() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
+    // New text keeps the files and the image.
+    let mut args = vec!["message", "edit"];
+    args.extend(at);
+    args.push("Runbook and logs, v2");
+    assert_eq!(
+        ok(&tenant, &home, &args)["text"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .next(),
+        Some("Runbook and logs, v2")
+    );
+    let mut args = vec!["message", "attachments", "list"];
+    args.extend(at);
+    assert_eq!(ok(&tenant, &home, &args), listed);
+
     // In a chat the file goes to the sender's OneDrive, and comes back through the shares API.
     let chat_file = write(local.path(), "budget.csv", b"item,amount\nrunners,6400\n");
     let sent = ok(

@@ -151,6 +151,10 @@ async fn edit(
             "Invalid value '{content_type}' for body.contentType."
         )));
     }
+    // Attachments sent with an edit replace the old ones, placed in the new body as in a post.
+    if body.get("attachments").is_some() {
+        message.doc["attachments"] = super::messages::attachments(body, content)?;
+    }
     message.doc["body"] = json!({"contentType": content_type, "content": content});
     if let Some(mentions) = body.get("mentions") {
         message.doc["mentions"] = mentions.clone();

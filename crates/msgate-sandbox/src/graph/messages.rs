@@ -350,7 +350,7 @@ async fn store_hosted_contents(
 /// must be placed in it with `<attachment id="…"></attachment>` and every such element must
 /// name an attachment (https://learn.microsoft.com/graph/api/chatmessage-post, examples 3 and
 /// 4); a file reference needs its `contentUrl` and `name`.
-fn attachments(body: &Value, content: &str) -> GraphResult<Value> {
+pub(super) fn attachments(body: &Value, content: &str) -> GraphResult<Value> {
     let given = match &body["attachments"] {
         Value::Null => Vec::new(),
         Value::Array(items) => items.clone(),

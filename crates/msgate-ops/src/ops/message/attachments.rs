@@ -168,15 +168,10 @@ impl Operation for Download {
     type Output = Saved;
     const SPEC: Spec = Spec {
         name: "message.attachments.download",
-        summary: "Save a message's attached file or inline image",
+        summary: "Save a message's attached file or inline image (files also need Files.Read.All)",
         risk: Risk::Read,
         idempotent: true,
-        delegated: &[
-            "Chat.Read",
-            "Chat.ReadWrite",
-            "ChannelMessage.Read.All",
-            "Files.Read.All",
-        ],
+        delegated: &["Chat.Read", "Chat.ReadWrite", "ChannelMessage.Read.All"],
         application: &[],
         columns: &["name", "path", "bytes"],
     };

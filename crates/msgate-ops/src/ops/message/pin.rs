@@ -15,14 +15,18 @@ use crate::spec::{Risk, Spec};
 pub struct Pin;
 pub struct Unpin;
 
+fn not_in_channels() -> Error {
+    Error::new(
+        ErrorCode::InvalidInput,
+        "only messages in chats can be pinned; Graph cannot pin channel posts",
+    )
+}
+
 /// The chat a message to pin is in; channel posts are refused.
 fn chat_of(at: &MessageAt) -> Result<&str> {
     match &at.conversation {
         Conversation::Chat { chat_id } => Ok(chat_id),
-        Conversation::Channel { .. } => Err(Error::new(
-            ErrorCode::InvalidInput,
-            "only messages in chats can be pinned; Graph cannot pin channel posts",
-        )),
+        Conversation::Channel { .. } => Err(not_in_channels()),
     }
 }
 
@@ -41,10 +45,7 @@ impl Operation for Pin {
 
     async fn run(ctx: &Ctx, input: Which) -> Result<Done> {
         if input.target.channel.is_some() {
-            return Err(Error::new(
-                ErrorCode::InvalidInput,
-                "only messages in chats can be pinned; Graph cannot pin channel posts",
-            ));
+            return Err(not_in_channels());
         }
         let at = input.resolve(ctx).await?;
         let chat = chat_of(&at)?;
@@ -75,10 +76,7 @@ impl Operation for Unpin {
 
     async fn run(ctx: &Ctx, input: Which) -> Result<Done> {
         if input.target.channel.is_some() {
-            return Err(Error::new(
-                ErrorCode::InvalidInput,
-                "only messages in chats can be pinned; Graph cannot pin channel posts",
-            ));
+            return Err(not_in_channels());
         }
         let at = input.resolve(ctx).await?;
         let chat = chat_of(&at)?.to_owned();

@@ -33,7 +33,7 @@ pub struct Writing {
     /// Mention this person too (email, UPN or name); repeatable
     #[serde(default)]
     pub mention: Vec<String>,
-    /// Attach this file: uploaded to the channel's files, or for a chat to your OneDrive; repeatable
+    /// Attach this file, uploaded to the channel's files (Files.ReadWrite.All) or your OneDrive (Files.ReadWrite); repeatable
     #[serde(default)]
     pub attach: Vec<String>,
     /// Show this image (PNG, JPEG or GIF) in the message; repeatable

@@ -531,6 +531,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn replies_are_addressed_through_their_post() {
+        let channel = Conversation::Channel {
+            team_id: "t-1".into(),
+            channel_id: "19:c@thread.tacv2".into(),
+        };
+        let reply = MessageAt {
+            conversation: channel.clone(),
+            id: "17".into(),
+            parent: Some("16".into()),
+        };
+        assert_eq!(
+            reply.path(),
+            "/teams/t-1/channels/19:c@thread.tacv2/messages/16/replies/17"
+        );
+        let post = MessageAt {
+            parent: None,
+            ..reply
+        };
+        assert_eq!(
+            post.path(),
+            "/teams/t-1/channels/19:c@thread.tacv2/messages/17"
+        );
+        assert_eq!(
+            channel.files_folder_path().as_deref(),
+            Some("/teams/t-1/channels/19:c@thread.tacv2/filesFolder")
+        );
+        let chat = Conversation::Chat {
+            chat_id: "19:x@thread.v2".into(),
+        };
+        assert!(chat.is_chat() && chat.files_folder_path().is_none());
+    }
+
+    #[test]
     fn guids_are_recognized() {
         assert!(looks_like_guid("6ac67c26-b836-47ca-8f44-8492b7930850"));
         assert!(!looks_like_guid("Ben Okafor"));

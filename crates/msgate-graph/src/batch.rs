@@ -114,7 +114,7 @@ impl GraphClient {
                 .iter()
                 .map(|(name, value)| ((*name).to_owned(), json!(value)))
                 .collect();
-            if let Some(body) = &request.body {
+            if let Some(body) = request.body_json() {
                 item["body"] = body.clone();
                 headers.insert("Content-Type".into(), json!("application/json"));
             }

@@ -21,7 +21,7 @@ use crate::breaker::CircuitBreaker;
 use crate::cloud::{Cloud, same_origin};
 use crate::error::{self, GraphErrorBody};
 use crate::record::{WriteLog, WriteOutcome};
-use crate::request::Request;
+use crate::request::{Body, Request};
 use crate::retry::{Deadline, RetryPolicy, retry_after};
 use crate::token::TokenSource;
 
@@ -350,9 +350,20 @@ impl GraphClient {
         for (name, value) in &request.headers {
             builder = builder.header(*name, value);
         }
-        if let Some(body) = &request.body {
-            self.log_body("request", body.to_string().as_bytes());
-            builder = builder.json(body);
+        match &request.body {
+            Some(Body::Json(body)) => {
+                self.log_body("request", body.to_string().as_bytes());
+                builder = builder.json(body);
+            }
+            Some(Body::Bytes {
+                content_type,
+                bytes,
+            }) => {
+                builder = builder
+                    .header(reqwest::header::CONTENT_TYPE, content_type)
+                    .body(bytes.clone());
+            }
+            None => {}
         }
         let response = match builder.send().await {
             Ok(response) => response,

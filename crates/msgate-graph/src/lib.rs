@@ -5,7 +5,8 @@
 //! repeated (`client`), throttling backoff and budgets (`retry`), failing fast when Graph is down
 //! (`breaker`), paging that never sends the token to another host (`paging`), batching
 //! (`batch`), delta queries (`delta`), downloads that follow redirects without the token
-//! (`download`), Graph's errors mapped onto msgate's taxonomy (`error`), and the writes a caller
+//! (`download`), uploads in one piece or in sessions whose fragments never carry the token
+//! (`upload`), Graph's errors mapped onto msgate's taxonomy (`error`), and the writes a caller
 //! asked to see or to hold back (`record`). `api` holds the typed calls.
 #![forbid(unsafe_code)]
 
@@ -22,6 +23,7 @@ mod record;
 mod request;
 mod retry;
 mod token;
+mod upload;
 
 pub use batch::MAX_BATCH;
 pub use client::{ClientOptions, GraphClient, Response};
@@ -33,3 +35,4 @@ pub use record::{Write, WriteLog, WriteOutcome};
 pub use request::Request;
 pub use retry::RetryPolicy;
 pub use token::{BoxFuture, StaticToken, TokenSource};
+pub use upload::{Conflict, SIMPLE_UPLOAD_MAX, Upload};

@@ -14,7 +14,7 @@ use msgate_core::{Error, ErrorCode, Result};
 use serde_json::{Map, Value, json};
 
 use crate::client::GraphClient;
-use crate::request::Request;
+use crate::request::{Body, Request};
 
 /// One write, as sent or as it would have been sent.
 #[derive(Clone, Debug, PartialEq)]
@@ -155,7 +155,14 @@ impl GraphClient {
                 .iter()
                 .map(|(name, value)| ((*name).to_owned(), value.clone()))
                 .collect(),
-            body: request.body.clone(),
+            body: request.body.as_ref().map(|body| match body {
+                // A file's bytes are described, not printed.
+                Body::Bytes {
+                    content_type,
+                    bytes,
+                } => json!({"content_type": content_type, "bytes": bytes.len()}),
+                Body::Json(value) => value.clone(),
+            }),
             outcome,
             request_id,
         })

@@ -4,8 +4,17 @@
 //! holds back the ones that do), and which permissions allow it (named in the error when Graph
 //! answers 403).
 
+use bytes::Bytes;
 use reqwest::Method;
 use serde_json::Value;
+
+/// What a request carries: JSON (almost every call), or raw bytes with their media type (file
+/// uploads).
+#[derive(Clone, Debug)]
+pub(crate) enum Body {
+    Json(Value),
+    Bytes { content_type: String, bytes: Bytes },
+}
 
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -13,7 +22,7 @@ pub struct Request {
     /// Below the Graph root (`/me/chats`), or an absolute Graph URL (a nextLink or deltaLink).
     pub(crate) path: String,
     pub(crate) query: Vec<(String, String)>,
-    pub(crate) body: Option<Value>,
+    pub(crate) body: Option<Body>,
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) idempotent: bool,
     /// A POST that only reads (`$batch` of GETs, `getSchedule`, search): never held back.
@@ -59,8 +68,18 @@ impl Request {
         Request::new(Method::DELETE, path)
     }
 
+    /// `PUT` of raw bytes (a file's content).
+    pub fn put_bytes(path: impl Into<String>, content_type: &str, bytes: Bytes) -> Self {
+        let mut request = Request::new(Method::PUT, path);
+        request.body = Some(Body::Bytes {
+            content_type: content_type.to_owned(),
+            bytes,
+        });
+        request
+    }
+
     pub fn body(mut self, body: Value) -> Self {
-        self.body = Some(body);
+        self.body = Some(Body::Json(body));
         self
     }
 
@@ -142,7 +161,10 @@ impl Request {
     }
 
     pub fn body_json(&self) -> Option<&Value> {
-        self.body.as_ref()
+        match &self.body {
+            Some(Body::Json(value)) => Some(value),
+            _ => None,
+        }
     }
 
     pub fn is_idempotent(&self) -> bool {

@@ -90,7 +90,15 @@ pub fn message(place: &Place<'_>, m: NewMessage<'_>, web_base: &str) -> Value {
             Value::Null,
             json!({"teamId": team_id, "channelId": channel_id}),
             json!(reply_to),
-            json!(format!("{web_base}/l/message/{channel_id}/{}", m.id)),
+            // As Graph writes it: the channel id encoded, the team as `groupId`, and the post
+            // that starts the thread as `parentMessageId` (the message itself for a post).
+            json!(format!(
+                "{web_base}/l/message/{}/{}?groupId={team_id}&createdTime={}&parentMessageId={}",
+                channel_id.replace(':', "%3A").replace('@', "%40"),
+                m.id,
+                m.id,
+                reply_to.unwrap_or(m.id)
+            )),
         ),
     };
     json!({

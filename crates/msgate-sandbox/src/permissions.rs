@@ -69,6 +69,18 @@ const READ_MANAGER: &[&str] = &[
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 ];
+/// What the channel message pages list for reading a message in a channel.
+const CHANNEL_MESSAGE_READ: &[&str] = &[
+    "ChannelMessage.Read.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+];
+const CHANNEL_MESSAGE_READ_APP: &[&str] = &[
+    "ChannelMessage.Read.Group",
+    "ChannelMessage.Read.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+];
 const OVERRIDES: &[Override] = &[
     ("GET /me/manager", Some(READ_MANAGER), None),
     (
@@ -147,6 +159,29 @@ const OVERRIDES: &[Override] = &[
         Some(FILES_WRITE),
         Some(FILES_WRITE_APP),
     ),
+    // https://learn.microsoft.com/graph/api/driveitem-invite
+    (
+        "POST /me/drive/items/{id_1}/invite",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    (
+        "POST /drives/{id}/items/{id_1}/invite",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    // https://learn.microsoft.com/graph/api/shares-get: an item by its sharing token.
+    (
+        "GET /shares/{id}/driveItem",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    // https://learn.microsoft.com/graph/api/driveitem-get-content (`/shares/…/driveItem/content`).
+    (
+        "GET /shares/{id}/driveItem/content",
+        Some(FILES_READ),
+        Some(FILES_READ_APP),
+    ),
     // https://learn.microsoft.com/graph/api/chatmessage-update: senders edit with delegated rights.
     (
         "PATCH /teams/{id}/channels/{id_1}/messages/{id_2}",
@@ -155,6 +190,53 @@ const OVERRIDES: &[Override] = &[
             "ChannelMessage.UpdatePolicyViolation.All",
             "Teamwork.Migrate.All",
         ]),
+    ),
+    // Replies in a channel thread take what their post takes: chatmessage-get ("Get a reply to
+    // a message in a channel"), chatmessage-update, chatmessage-softdelete,
+    // chatmessage-undosoftdelete, chatmessage-setreaction, chatmessage-unsetreaction and
+    // chatmessagehostedcontent-list / -get.
+    (
+        "GET /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}",
+        Some(CHANNEL_MESSAGE_READ),
+        Some(CHANNEL_MESSAGE_READ_APP),
+    ),
+    (
+        "PATCH /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}",
+        Some(&["ChannelMessage.ReadWrite", "Group.ReadWrite.All"]),
+        Some(&[
+            "ChannelMessage.UpdatePolicyViolation.All",
+            "Teamwork.Migrate.All",
+        ]),
+    ),
+    (
+        "POST /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/softDelete",
+        Some(&["ChannelMessage.ReadWrite"]),
+        None,
+    ),
+    (
+        "POST /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/undoSoftDelete",
+        Some(&["ChannelMessage.ReadWrite"]),
+        None,
+    ),
+    (
+        "POST /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/setReaction",
+        Some(&["ChannelMessage.Send"]),
+        None,
+    ),
+    (
+        "POST /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/unsetReaction",
+        Some(&["ChannelMessage.Send"]),
+        None,
+    ),
+    (
+        "GET /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/hostedContents",
+        Some(CHANNEL_MESSAGE_READ),
+        Some(CHANNEL_MESSAGE_READ_APP),
+    ),
+    (
+        "GET /teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/hostedContents/{id_4}/$value",
+        Some(CHANNEL_MESSAGE_READ),
+        Some(CHANNEL_MESSAGE_READ_APP),
     ),
     // https://learn.microsoft.com/graph/api/chatmessage-delta
     (

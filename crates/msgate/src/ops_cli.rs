@@ -196,6 +196,12 @@ fn input(entry: &Entry, matches: &ArgMatches) -> Result<Value> {
     let Some(properties) = schema["properties"].as_object() else {
         return Ok(Value::Object(input));
     };
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
     for (property, definition) in properties {
         let value = match base_type(definition) {
             "boolean" => matches.get_flag(property).then_some(json!(true)),
@@ -206,7 +212,12 @@ fn input(entry: &Entry, matches: &ArgMatches) -> Result<Value> {
             _ => matches.get_one::<String>(property).map(|s| json!(s)),
         };
         let value = match value {
-            None if definition["x-text"] == true => text_from_elsewhere(matches, property, entry)?,
+            None if definition["x-text"] == true => text_from_elsewhere(
+                matches,
+                property,
+                entry,
+                required.contains(&property.as_str()),
+            )?,
             value => value,
         };
         if let Some(value) = value {
@@ -216,11 +227,13 @@ fn input(entry: &Entry, matches: &ArgMatches) -> Result<Value> {
     Ok(Value::Object(input))
 }
 
-/// A text given with `--file PATH` (or `-` for stdin), or piped on stdin.
+/// A text given with `--file PATH` (or `-` for stdin), or piped on stdin; an optional text
+/// (a message that may be only a file) is simply absent at a terminal.
 fn text_from_elsewhere(
     matches: &ArgMatches,
     property: &str,
     entry: &Entry,
+    required: bool,
 ) -> Result<Option<Value>> {
     let text = match matches
         .get_one::<String>(&file_arg(property))
@@ -230,6 +243,7 @@ fn text_from_elsewhere(
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| Error::io(format!("cannot read {path}"), &e))?,
         None if !std::io::stdin().is_terminal() => read_stdin()?,
+        None if !required => return Ok(None),
         None => {
             return Err(Error::new(
                 ErrorCode::Usage,

@@ -396,7 +396,7 @@ fn a_name_two_teams_share_is_ambiguous_and_nothing_is_changed() {
         .unwrap()
         .to_owned();
     let (status, _) = tenant.graph(
-        reqwest::Method::PATCH,
+        "PATCH",
         &format!("/teams/{all_company}"),
         Some(json!({"displayName": "platform"})),
     );

@@ -19,6 +19,7 @@ pub const SCOPES: &[&str] = &[
     "Team.ReadBasic.All",
     "Channel.ReadBasic.All",
     "ChannelMessage.Read.All",
+    "Files.ReadWrite",
 ];
 
 /// Tokens from the sandbox; `refresh` redeems the refresh token (which rotates) and counts.

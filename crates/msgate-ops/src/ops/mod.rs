@@ -41,6 +41,10 @@ pub const GROUPS: &[(&str, &str)] = &[
         "presence",
         "Availability: see who is free, set your status and status message",
     ),
+    (
+        "message.attachments",
+        "Files, images and cards a message carries: list them, save one",
+    ),
 ];
 
 pub fn entries() -> Vec<Entry> {

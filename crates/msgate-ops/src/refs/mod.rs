@@ -79,6 +79,26 @@ impl Conversation {
         }
     }
 
+    pub fn is_chat(&self) -> bool {
+        matches!(self, Conversation::Chat { .. })
+    }
+
+    /// A channel's folder in its team's document library; `None` for chats, whose files live
+    /// in their senders' OneDrives.
+    pub fn files_folder_path(&self) -> Option<String> {
+        match self {
+            Conversation::Chat { .. } => None,
+            Conversation::Channel {
+                team_id,
+                channel_id,
+            } => Some(format!(
+                "/teams/{}/channels/{}/filesFolder",
+                segment(team_id),
+                segment(channel_id)
+            )),
+        }
+    }
+
     /// The members collection, for resolving `@Name` mentions.
     pub fn members_path(&self) -> String {
         match self {
@@ -93,6 +113,30 @@ impl Conversation {
                     segment(channel_id)
                 )
             }
+        }
+    }
+}
+
+/// One message: where it lives, its id, and — for a reply in a channel — the post it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageAt {
+    pub conversation: Conversation,
+    pub id: String,
+    /// The channel post this reply answers; `None` for posts and chat messages.
+    pub parent: Option<String>,
+}
+
+impl MessageAt {
+    /// The message below the Graph root (a reply's path goes through its post).
+    pub fn path(&self) -> String {
+        let messages = self.conversation.messages_path();
+        match &self.parent {
+            Some(parent) => format!(
+                "{messages}/{}/replies/{}",
+                segment(parent),
+                segment(&self.id)
+            ),
+            None => format!("{messages}/{}", segment(&self.id)),
         }
     }
 }
@@ -479,9 +523,114 @@ pub async fn conversation(
     }
 }
 
+/// A message: a Teams link to it ("Copy link"), or a chat or channel reference with its id (and,
+/// for a reply in a channel, the id of the post it answers).
+pub async fn message(
+    ctx: &Ctx,
+    chat_ref: Option<&str>,
+    channel_ref: Option<&str>,
+    id: Option<&str>,
+    parent: Option<&str>,
+    link: Option<&str>,
+) -> Result<MessageAt> {
+    let located = match link.map(str::trim) {
+        Some(link) => {
+            if chat_ref.is_some() || channel_ref.is_some() || id.is_some() || parent.is_some() {
+                return Err(Error::new(
+                    ErrorCode::InvalidInput,
+                    "a message link already names the chat or channel and the message",
+                )
+                .with_hint("give either the link, or chat or channel with the message id"));
+            }
+            match deeplink::parse(link) {
+                Some(DeepLink::Message {
+                    conversation_id,
+                    message_id,
+                    team_id,
+                    parent_id,
+                }) => MessageAt {
+                    conversation: match team_id {
+                        Some(team_id) => Conversation::Channel {
+                            team_id,
+                            channel_id: conversation_id,
+                        },
+                        None => Conversation::Chat {
+                            chat_id: conversation_id,
+                        },
+                    },
+                    id: message_id,
+                    parent: parent_id,
+                },
+                _ => {
+                    return Err(Error::new(
+                        ErrorCode::InvalidInput,
+                        format!("'{link}' is not a Teams link to a message"),
+                    )
+                    .with_hint("in Teams, choose 'Copy link' on the message"));
+                }
+            }
+        }
+        None => {
+            let id = id.map(str::trim).filter(|i| !i.is_empty()).ok_or_else(|| {
+                Error::new(ErrorCode::InvalidInput, "name the message").with_hint(
+                    "give its id (from message list) with chat or channel, or its Teams link",
+                )
+            })?;
+            MessageAt {
+                conversation: conversation(ctx, chat_ref, channel_ref).await?,
+                id: id.to_owned(),
+                parent: parent
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned),
+            }
+        }
+    };
+    if located.parent.is_some() && matches!(located.conversation, Conversation::Chat { .. }) {
+        return Err(Error::new(
+            ErrorCode::InvalidInput,
+            "messages in chats have no replies: a parent applies only to channel posts",
+        ));
+    }
+    Ok(located)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replies_are_addressed_through_their_post() {
+        let channel = Conversation::Channel {
+            team_id: "t-1".into(),
+            channel_id: "19:c@thread.tacv2".into(),
+        };
+        let reply = MessageAt {
+            conversation: channel.clone(),
+            id: "17".into(),
+            parent: Some("16".into()),
+        };
+        assert_eq!(
+            reply.path(),
+            "/teams/t-1/channels/19:c@thread.tacv2/messages/16/replies/17"
+        );
+        let post = MessageAt {
+            parent: None,
+            ..reply
+        };
+        assert_eq!(
+            post.path(),
+            "/teams/t-1/channels/19:c@thread.tacv2/messages/17"
+        );
+        assert_eq!(
+            channel.files_folder_path().as_deref(),
+            Some("/teams/t-1/channels/19:c@thread.tacv2/filesFolder")
+        );
+        let chat = Conversation::Chat {
+            chat_id: "19:x@thread.v2".into(),
+        };
+        assert!(chat.is_chat() && chat.files_folder_path().is_none());
+    }
 
     #[test]
     fn guids_are_recognized() {

@@ -1,5 +1,6 @@
 //! What happens to a message after it was sent: edit, soft delete and undo, reactions, hosted
 //! contents (inline images), pins, and delta queries over a chat's or channel's messages.
+//! Replies in a channel thread take the same actions at `…/messages/{id}/replies/{id}`.
 //! Status codes follow Graph's documentation pages for each action (204 for the actions).
 
 use std::sync::Arc;
@@ -16,25 +17,27 @@ use serde_json::{Value, json};
 use super::body::GraphJson;
 use super::chats::require_chat_access;
 use super::error::{GraphError, GraphResult};
-use super::messages::{MESSAGE_PAGE, channel_parent};
+use super::messages::{MESSAGE_PAGE, channel_parent, reply_parent};
 use super::odata::{Page, Query};
 use super::teams::{channel_or_404, require_team_access};
 use super::{Caller, collection};
 use crate::clock;
 use crate::state::AppState;
 
-/// A message located in the store, after the caller's access was checked.
-struct Located {
+/// A message (or a reply) located in the store, after the caller's access was checked.
+pub(super) struct Located {
+    /// `message` or `reply`: the store kind it is kept under.
+    kind: &'static str,
     parent: String,
     id: String,
-    doc: Value,
+    pub(super) doc: Value,
 }
 
 impl Located {
     async fn save(&self, state: &AppState) -> GraphResult<()> {
         Ok(state
             .store
-            .put("message", &self.parent, &self.id, &self.doc)
+            .put(self.kind, &self.parent, &self.id, &self.doc)
             .await?)
     }
 
@@ -65,7 +68,7 @@ async fn chat_message(
     message_id: &str,
 ) -> GraphResult<Located> {
     require_chat_access(state, caller, chat_id).await?;
-    find(state, chat_id.to_owned(), message_id).await
+    find(state, "message", chat_id.to_owned(), message_id).await
 }
 
 async fn channel_message(
@@ -77,16 +80,47 @@ async fn channel_message(
 ) -> GraphResult<Located> {
     require_team_access(state, caller, team_id).await?;
     channel_or_404(state, team_id, channel_id).await?;
-    find(state, channel_parent(team_id, channel_id), message_id).await
+    find(
+        state,
+        "message",
+        channel_parent(team_id, channel_id),
+        message_id,
+    )
+    .await
 }
 
-async fn find(state: &AppState, parent: String, message_id: &str) -> GraphResult<Located> {
+/// A reply in a channel thread, below a post that must exist too.
+pub(super) async fn channel_reply(
+    state: &AppState,
+    caller: &Caller,
+    team_id: &str,
+    channel_id: &str,
+    post_id: &str,
+    reply_id: &str,
+) -> GraphResult<Located> {
+    channel_message(state, caller, team_id, channel_id, post_id).await?;
+    find(
+        state,
+        "reply",
+        reply_parent(team_id, channel_id, post_id),
+        reply_id,
+    )
+    .await
+}
+
+async fn find(
+    state: &AppState,
+    kind: &'static str,
+    parent: String,
+    message_id: &str,
+) -> GraphResult<Located> {
     let doc = state
         .store
-        .get("message", &parent, message_id)
+        .get(kind, &parent, message_id)
         .await?
         .ok_or_else(|| GraphError::item_not_found("Message", message_id))?;
     Ok(Located {
+        kind,
         parent,
         id: message_id.to_owned(),
         doc,
@@ -116,6 +150,10 @@ async fn edit(
         return Err(GraphError::bad_request(format!(
             "Invalid value '{content_type}' for body.contentType."
         )));
+    }
+    // Attachments sent with an edit replace the old ones, placed in the new body as in a post.
+    if body.get("attachments").is_some() {
+        message.doc["attachments"] = super::messages::attachments(body, content)?;
     }
     message.doc["body"] = json!({"contentType": content_type, "content": content});
     if let Some(mentions) = body.get("mentions") {
@@ -304,6 +342,56 @@ pub async fn unset_reaction_channel(
     react(&state, &caller, message, &body, false).await
 }
 
+type ReplyPath = Path<(String, String, String, String)>;
+
+pub async fn edit_reply(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team, channel, post, id)): ReplyPath,
+    GraphJson(body): GraphJson,
+) -> GraphResult<StatusCode> {
+    let reply = channel_reply(&state, &caller, &team, &channel, &post, &id).await?;
+    edit(&state, &caller, reply, &body).await
+}
+
+pub async fn soft_delete_reply(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team, channel, post, id)): ReplyPath,
+) -> GraphResult<StatusCode> {
+    let reply = channel_reply(&state, &caller, &team, &channel, &post, &id).await?;
+    soft_delete(&state, &caller, reply).await
+}
+
+pub async fn undo_reply(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team, channel, post, id)): ReplyPath,
+) -> GraphResult<StatusCode> {
+    let reply = channel_reply(&state, &caller, &team, &channel, &post, &id).await?;
+    undo_soft_delete(&state, &caller, reply).await
+}
+
+pub async fn set_reaction_reply(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team, channel, post, id)): ReplyPath,
+    GraphJson(body): GraphJson,
+) -> GraphResult<StatusCode> {
+    let reply = channel_reply(&state, &caller, &team, &channel, &post, &id).await?;
+    react(&state, &caller, reply, &body, true).await
+}
+
+pub async fn unset_reaction_reply(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team, channel, post, id)): ReplyPath,
+    GraphJson(body): GraphJson,
+) -> GraphResult<StatusCode> {
+    let reply = channel_reply(&state, &caller, &team, &channel, &post, &id).await?;
+    react(&state, &caller, reply, &body, false).await
+}
+
 /// Hosted contents are stored with their bytes; Graph lists them without.
 fn hosted_key(parent: &str, message_id: &str) -> String {
     format!("{parent}/{message_id}")
@@ -382,6 +470,36 @@ pub async fn hosted_value_channel(
     bytes_of(&hosted(&state, &message, &content_id).await?)
 }
 
+pub async fn hosted_contents_reply(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team, channel, post, id)): ReplyPath,
+    RawQuery(raw): RawQuery,
+) -> GraphResult<Json<Value>> {
+    let query = Query::parse(raw.as_deref())?;
+    let reply = channel_reply(&state, &caller, &team, &channel, &post, &id).await?;
+    let items = state
+        .store
+        .list("hostedContent", &hosted_key(&reply.parent, &id))
+        .await?;
+    let items = items.iter().map(listed_hosted).collect();
+    let path =
+        format!("/teams/{team}/channels/{channel}/messages/{post}/replies/{id}/hostedContents");
+    let context = format!(
+        "teams('{team}')/channels('{channel}')/messages('{post}')/replies('{id}')/hostedContents"
+    );
+    collection(&state, &query, items, &path, &context, (999, 999))
+}
+
+pub async fn hosted_value_reply(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team, channel, post, id, content_id)): Path<(String, String, String, String, String)>,
+) -> GraphResult<Response> {
+    let reply = channel_reply(&state, &caller, &team, &channel, &post, &id).await?;
+    bytes_of(&hosted(&state, &reply, &content_id).await?)
+}
+
 async fn hosted(state: &AppState, message: &Located, content_id: &str) -> GraphResult<Value> {
     state
         .store
@@ -450,7 +568,7 @@ pub async fn pin(
         .next()
         .unwrap_or_default()
         .to_owned();
-    find(&state, chat.clone(), &message_id).await?;
+    find(&state, "message", chat.clone(), &message_id).await?;
     let pin = json!({"id": message_id});
     state.store.put("pin", &chat, &message_id, &pin).await?;
     let mut response = pin;

@@ -199,6 +199,30 @@ pub async fn list_replies(
     collection(&state, &query, replies, &path, &context, MESSAGE_PAGE)
 }
 
+/// `GET …/messages/{id}/replies/{id}`: one reply in a thread
+/// (https://learn.microsoft.com/graph/api/chatmessage-get).
+pub async fn get_reply(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, channel_id, message_id, reply_id)): Path<(String, String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> GraphResult<Json<Value>> {
+    let query = Query::parse(raw.as_deref())?;
+    let reply = super::message_actions::channel_reply(
+        &state,
+        &caller,
+        &team_id,
+        &channel_id,
+        &message_id,
+        &reply_id,
+    )
+    .await?;
+    let context = format!(
+        "teams('{team_id}')/channels('{channel_id}')/messages('{message_id}')/replies/$entity"
+    );
+    Ok(entity(&state, &query, &reply.doc, &context))
+}
+
 pub async fn post_reply(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
@@ -260,14 +284,17 @@ fn hosted_home(place: &Place<'_>, message_id: &str) -> (String, String) {
             channel_id,
             reply_to,
         } => {
-            let parent = match reply_to {
-                Some(root) => reply_parent(team_id, channel_id, root),
-                None => channel_parent(team_id, channel_id),
+            let (parent, message_path) = match reply_to {
+                Some(root) => (
+                    reply_parent(team_id, channel_id, root),
+                    format!("{root}/replies/{message_id}"),
+                ),
+                None => (channel_parent(team_id, channel_id), message_id.to_owned()),
             };
             (
                 format!("{parent}/{message_id}"),
                 format!(
-                    "/teams/{team_id}/channels/{channel_id}/messages/{message_id}/hostedContents"
+                    "/teams/{team_id}/channels/{channel_id}/messages/{message_path}/hostedContents"
                 ),
             )
         }
@@ -319,6 +346,70 @@ async fn store_hosted_contents(
     Ok(content)
 }
 
+/// The message's attachments as Graph keeps them, checked against the body: every attachment
+/// must be placed in it with `<attachment id="…"></attachment>` and every such element must
+/// name an attachment (https://learn.microsoft.com/graph/api/chatmessage-post, examples 3 and
+/// 4); a file reference needs its `contentUrl` and `name`.
+pub(super) fn attachments(body: &Value, content: &str) -> GraphResult<Value> {
+    let given = match &body["attachments"] {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items.clone(),
+        _ => return Err(GraphError::bad_request("'attachments' must be an array.")),
+    };
+    let placed: Vec<String> = content
+        .split("<attachment id=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+        .collect();
+    let mut kept = Vec::with_capacity(given.len());
+    for attachment in &given {
+        let id = attachment["id"]
+            .as_str()
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| GraphError::bad_request("Every attachment needs an 'id'."))?;
+        if !placed.iter().any(|p| p == id) {
+            return Err(GraphError::bad_request(format!(
+                "Attachment with id '{id}' is not referenced in the message body with <attachment id=\"{id}\">."
+            )));
+        }
+        let content_type = attachment["contentType"].as_str().unwrap_or_default();
+        if content_type.is_empty() {
+            return Err(GraphError::bad_request(format!(
+                "Attachment '{id}' needs a 'contentType'."
+            )));
+        }
+        if content_type == "reference" {
+            let url_ok = attachment["contentUrl"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://"));
+            if !url_ok || attachment["name"].as_str().is_none_or(str::is_empty) {
+                return Err(GraphError::bad_request(format!(
+                    "File attachment '{id}' needs an https 'contentUrl' and a 'name'."
+                )));
+            }
+        }
+        let field = |name: &str| attachment.get(name).cloned().unwrap_or(Value::Null);
+        kept.push(json!({
+            "id": id,
+            "contentType": content_type,
+            "contentUrl": field("contentUrl"),
+            "content": field("content"),
+            "name": field("name"),
+            "thumbnailUrl": field("thumbnailUrl"),
+            "teamsAppId": field("teamsAppId"),
+        }));
+    }
+    if let Some(orphan) = placed
+        .iter()
+        .find(|p| !given.iter().any(|a| a["id"] == p.as_str()))
+    {
+        return Err(GraphError::bad_request(format!(
+            "The message body has <attachment id=\"{orphan}\"> but no attachment with that id."
+        )));
+    }
+    Ok(Value::Array(kept))
+}
+
 /// A new message from the request body, sent by the caller.
 async fn compose(
     state: &AppState,
@@ -364,8 +455,14 @@ async fn compose(
             )));
         }
     };
+    let attachments = attachments(body, content)?;
     let id = new_message_id();
     let content = store_hosted_contents(state, place, &id, body, content).await?;
+    if content.contains("../hostedContents/") {
+        return Err(GraphError::bad_request(
+            "The message body refers to hosted content that is not in 'hostedContents'.",
+        ));
+    }
     let now = clock::now();
     let message = model::message(
         place,
@@ -375,11 +472,7 @@ async fn compose(
             from: model::from_user(&Person::of(&sender)),
             body: json!({"contentType": content_type, "content": content}),
             mentions: Value::Array(mentions),
-            attachments: body["attachments"]
-                .as_array()
-                .cloned()
-                .map(Value::Array)
-                .unwrap_or(json!([])),
+            attachments,
             reactions: json!([]),
             importance,
             subject: body["subject"].as_str(),

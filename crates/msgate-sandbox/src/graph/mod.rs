@@ -148,6 +148,34 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             get(messages::list_replies).post(messages::post_reply),
         )
         .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}",
+            get(messages::get_reply).patch(message_actions::edit_reply),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/softDelete",
+            post(message_actions::soft_delete_reply),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/undoSoftDelete",
+            post(message_actions::undo_reply),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/setReaction",
+            post(message_actions::set_reaction_reply),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/unsetReaction",
+            post(message_actions::unset_reaction_reply),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/hostedContents",
+            get(message_actions::hosted_contents_reply),
+        )
+        .route(
+            "/teams/{id}/channels/{id_1}/messages/{id_2}/replies/{id_3}/hostedContents/{id_4}/$value",
+            get(message_actions::hosted_value_reply),
+        )
+        .route(
             "/teams/{id}/channels/{id_1}/messages/{id_2}/softDelete",
             post(message_actions::soft_delete_channel),
         )

@@ -169,10 +169,17 @@ impl Running {
             .collect()
     }
 
-    /// One Graph request as the signed-in user, to arrange what a test starts from: the status
-    /// and the body as JSON (`null` when empty).
-    pub fn graph(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub fn reset_log(&self) {
+        let url = self.control("reset-log");
+        self._runtime
+            .block_on(async { reqwest::Client::new().post(url).send().await.unwrap() });
+    }
+
+    /// A Graph call with the test's token, to set up or read back state: (status, JSON body or
+    /// null). `path` is below the Graph root.
+    pub fn graph(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         let url = format!("{}{path}", self.sandbox.info().graph_url);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         self._runtime.block_on(async {
             let mut request = reqwest::Client::new()
                 .request(method, url)
@@ -182,20 +189,12 @@ impl Running {
             }
             let response = request.send().await.unwrap();
             let status = response.status().as_u16();
-            let text = response.text().await.unwrap();
-            let body = if text.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&text).unwrap()
-            };
-            (status, body)
+            let bytes = response.bytes().await.unwrap();
+            (
+                status,
+                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            )
         })
-    }
-
-    pub fn reset_log(&self) {
-        let url = self.control("reset-log");
-        self._runtime
-            .block_on(async { reqwest::Client::new().post(url).send().await.unwrap() });
     }
 
     pub fn msgate(&self, home: &Home, args: &[&str]) -> assert_cmd::Command {

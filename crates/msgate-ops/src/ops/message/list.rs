@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::Target;
+use super::{Shown, Target};
 use crate::catalog::Operation;
 use crate::ctx::Ctx;
 use crate::listing::{self, Listing, Paging};
@@ -23,6 +23,9 @@ pub struct Input {
     /// Only messages sent after this time (RFC 3339, e.g. 2026-11-20T09:00:00Z)
     #[serde(default)]
     pub since: Option<String>,
+    /// Return Graph's JSON unchanged instead of the compact view
+    #[serde(default)]
+    pub raw: bool,
     #[serde(flatten)]
     pub paging: Paging,
 }
@@ -32,7 +35,7 @@ const MAX_PAGE: usize = 50;
 
 impl Operation for List {
     type Input = Input;
-    type Output = Listing<Message>;
+    type Output = Listing<Shown<Message>>;
     const SPEC: Spec = Spec {
         name: "message.list",
         summary: "List a chat's or channel's messages, newest first",
@@ -43,7 +46,7 @@ impl Operation for List {
         columns: &["id", "at", "from", "text"],
     };
 
-    async fn run(ctx: &Ctx, input: Input) -> Result<Listing<Message>> {
+    async fn run(ctx: &Ctx, input: Input) -> Result<Listing<Shown<Message>>> {
         let conversation = refs::conversation(
             ctx,
             input.target.chat.as_deref(),
@@ -77,8 +80,11 @@ impl Operation for List {
         Ok(Listing {
             items: listing
                 .items
-                .iter()
-                .map(|m| Message::from_graph(m, Some(LIST_BODY_CHARS)))
+                .into_iter()
+                .map(|m| match input.raw {
+                    true => Shown::Raw(m),
+                    false => Shown::Compact(Message::from_graph(&m, Some(LIST_BODY_CHARS))),
+                })
                 .collect(),
             next_cursor: listing.next_cursor,
             truncated: listing.truncated,

@@ -1,6 +1,7 @@
 //! `message.send`: a new message in a chat or a new post in a channel. Markdown by default,
 //! rendered to the HTML Teams shows and sanitized; `@Name` of a member becomes a mention that
-//! notifies. Sending is not idempotent: the Graph client never repeats it blindly.
+//! notifies; files are uploaded where Teams keeps them and attached, images shown inline.
+//! Sending is not idempotent: the Graph client never repeats it blindly.
 
 use msgate_core::{Error, ErrorCode, Result};
 use msgate_graph::{Limit, Request};
@@ -8,7 +9,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::Target;
+use super::{Target, upload};
 use crate::catalog::Operation;
 use crate::ctx::Ctx;
 use crate::refs::{self, Conversation};
@@ -19,11 +20,11 @@ use crate::views::Message;
 
 pub struct Send;
 
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct Input {
-    #[serde(flatten)]
-    pub target: Target,
+/// What someone writes: the text, how to read it, who to mention, what to attach.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct Writing {
     /// The message, in Markdown (or HTML with html); @Name of a member mentions them
+    #[serde(default)]
     #[schemars(extend("x-positional" = true, "x-text" = true))]
     pub text: String,
     /// Treat the text as HTML (still sanitized) instead of Markdown
@@ -32,6 +33,44 @@ pub struct Input {
     /// Mention this person too (email, UPN or name); repeatable
     #[serde(default)]
     pub mention: Vec<String>,
+    /// Attach this file, uploaded to the channel's files (Files.ReadWrite.All) or your OneDrive (Files.ReadWrite); repeatable
+    #[serde(default)]
+    pub attach: Vec<String>,
+    /// Show this image (PNG, JPEG or GIF) in the message; repeatable
+    #[serde(default)]
+    pub image: Vec<String>,
+}
+
+impl Writing {
+    /// The Graph body of the new message, with its files uploaded and referenced.
+    pub async fn body(&self, ctx: &Ctx, conversation: &Conversation) -> Result<Value> {
+        if self.text.trim().is_empty() && self.attach.is_empty() && self.image.is_empty() {
+            return Err(Error::new(ErrorCode::InvalidInput, "the message is empty")
+                .with_hint("give a text, an --attach file or an --image"));
+        }
+        // Every local file is read before anything is uploaded or sent.
+        let images = upload::read_images(&self.image)?;
+        let files = upload::read_files(&self.attach)?;
+        let mut body = if self.text.trim().is_empty() && self.mention.is_empty() {
+            json!({"body": {"contentType": "html", "content": ""}})
+        } else {
+            compose(ctx, conversation, &self.text, self.html, &self.mention).await?
+        };
+        upload::embed_images(&mut body, images);
+        if !files.is_empty() {
+            let attached = upload::upload_files(ctx, conversation, files).await?;
+            upload::reference_files(&mut body, &attached);
+        }
+        Ok(body)
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Input {
+    #[serde(flatten)]
+    pub target: Target,
+    #[serde(flatten)]
+    pub writing: Writing,
     /// Subject line of a channel post
     #[serde(default)]
     pub subject: Option<String>,
@@ -42,7 +81,7 @@ impl Operation for Send {
     type Output = Message;
     const SPEC: Spec = Spec {
         name: "message.send",
-        summary: "Send a message to a chat or post to a channel (Markdown, @mentions)",
+        summary: "Send a message to a chat or post to a channel (Markdown, @mentions, files, images)",
         risk: Risk::Write,
         idempotent: false,
         delegated: &["ChatMessage.Send", "Chat.ReadWrite", "ChannelMessage.Send"],
@@ -51,26 +90,28 @@ impl Operation for Send {
     };
 
     async fn run(ctx: &Ctx, input: Input) -> Result<Message> {
-        if input.text.trim().is_empty() {
-            return Err(Error::new(ErrorCode::InvalidInput, "the message is empty"));
-        }
         let conversation = refs::conversation(
             ctx,
             input.target.chat.as_deref(),
             input.target.channel.as_deref(),
         )
         .await?;
-        let mut body = compose(ctx, &conversation, &input.text, input.html, &input.mention).await?;
+        let mut body = input.writing.body(ctx, &conversation).await?;
         if let (Some(subject), Conversation::Channel { .. }) = (&input.subject, &conversation) {
             body["subject"] = json!(subject);
         }
-        let permissions: &'static [&'static str] = match conversation {
-            Conversation::Chat { .. } => &["ChatMessage.Send", "Chat.ReadWrite"],
-            Conversation::Channel { .. } => &["ChannelMessage.Send"],
-        };
-        let request = Request::post(conversation.messages_path(), body).permissions(permissions);
+        let request = Request::post(conversation.messages_path(), body)
+            .permissions(send_permissions(&conversation));
         let sent: Value = ctx.graph.json(&request).await?;
         Ok(Message::from_graph(&sent, None))
+    }
+}
+
+/// What sending (or reacting, or pinning) in a conversation needs.
+pub fn send_permissions(conversation: &Conversation) -> &'static [&'static str] {
+    match conversation {
+        Conversation::Chat { .. } => &["ChatMessage.Send", "Chat.ReadWrite"],
+        Conversation::Channel { .. } => &["ChannelMessage.Send"],
     }
 }
 

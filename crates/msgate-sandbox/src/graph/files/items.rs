@@ -28,7 +28,7 @@ use crate::state::AppState;
 
 /// Children, delta and search pages: Graph's default page of 200, up to 999 with `$top`.
 const PAGING: (usize, usize) = (200, 999);
-const PERMISSION: &str = "drivePermission";
+pub(super) const PERMISSION: &str = "drivePermission";
 const COPY_JOB: &str = "copyJob";
 /// Where a copy is monitored: outside Graph, like the service it stands for.
 pub const MONITOR_ROUTE: &str = "/_sandbox/monitor/{job}";
@@ -385,7 +385,7 @@ pub async fn copy_status(
     ))
 }
 
-fn permission_parent(drive: &Drive, item: &Value) -> String {
+pub(super) fn permission_parent(drive: &Drive, item: &Value) -> String {
     format!("{}/{}", drive.id, id_of(item))
 }
 
@@ -464,6 +464,70 @@ pub async fn create_link(
     let mut body = permission;
     body["@odata.context"] = json!(context);
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// `POST …/invite`: share an item with people in the tenant, by email or object id
+/// (https://learn.microsoft.com/graph/api/driveitem-invite). Each recipient gets a permission
+/// with `grantedToV2`; the answer lists them. No mail is sent: the sandbox has no one to tell.
+pub async fn invite(
+    State(state): State<Arc<AppState>>,
+    target: Target,
+    GraphJson(body): GraphJson,
+) -> GraphResult<Json<Value>> {
+    let recipients = body["recipients"]
+        .as_array()
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| invalid_request("Property 'recipients' must name at least one person."))?;
+    let role = match body["roles"].as_array().map(Vec::as_slice) {
+        Some([role]) if role == "read" || role == "write" => role.as_str().unwrap_or("read"),
+        _ => {
+            return Err(invalid_request(
+                "Property 'roles' must be [\"read\"] or [\"write\"].",
+            ));
+        }
+    };
+    if body["requireSignIn"] == false {
+        return Err(invalid_request(
+            "Invitations in a work account require sign-in: set requireSignIn to true.",
+        ));
+    }
+    let tree = Tree::load(&state.store, &target.drive.id).await?;
+    let item = tree.existing(&target.reference)?;
+    let parent = permission_parent(&target.drive, &item);
+    let mut granted = Vec::new();
+    for recipient in recipients {
+        let user = match (recipient["objectId"].as_str(), recipient["email"].as_str()) {
+            (Some(id), _) => state.store.get("user", "", id).await?,
+            (None, Some(email)) => state.find_user(email).await?,
+            (None, None) => None,
+        }
+        .ok_or_else(|| {
+            invalid_request(
+                "A recipient is not a person in this tenant: give their email or objectId.",
+            )
+        })?;
+        let user_id = user["id"].as_str().unwrap_or_default();
+        let identity = json!({"user": {"id": user_id, "displayName": user["displayName"]}});
+        let permission = json!({
+            "id": URL_SAFE_NO_PAD.encode(format!("invite:{user_id}:{}", id_of(&item))),
+            "roles": [role],
+            "grantedTo": identity,
+            "grantedToV2": identity,
+            "invitation": {
+                "email": user["mail"],
+                "signInRequired": true,
+            },
+        });
+        state
+            .store
+            .put(PERMISSION, &parent, id_of(&permission), &permission)
+            .await?;
+        granted.push(permission);
+    }
+    Ok(Json(json!({
+        "@odata.context": format!("{}/$metadata#Collection(microsoft.graph.permission)", state.graph_url()),
+        "value": granted,
+    })))
 }
 
 /// `GET …/permissions`: who has access — the drive's owners, then the item's sharing links and

@@ -1,6 +1,7 @@
 //! OneDrive and team document libraries: drives and drive items, folders, moves and copies,
-//! sharing links, delta and search, content download (a redirect to a pre-authenticated URL)
-//! and upload (simple, and resumable upload sessions).
+//! sharing links and invitations, items reached by their URL (the shares API), delta and search,
+//! content download (a redirect to a pre-authenticated URL) and upload (simple, and resumable
+//! upload sessions).
 //!
 //! Graph addresses drive items by id and by path (`root:/a/b.txt:`); `address` rewrites paths
 //! to ids before routing so every request is authorized as the operation it is. Downloads and
@@ -14,6 +15,7 @@ mod drives;
 mod items;
 mod quickxor;
 mod seed;
+mod shares;
 mod tree;
 
 use std::collections::HashMap;
@@ -74,6 +76,7 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/me/drive/items/{id_1}/createUploadSession",
             post(content::create_upload_session),
         )
+        .route("/me/drive/items/{id_1}/invite", post(items::invite))
         .route("/drives/{id}", get(items::get_drive))
         .route("/drives/{id}/items/{id_1}", get(items::get_item))
         .route(
@@ -88,6 +91,9 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/drives/{id}/items/{id_1}/createUploadSession",
             post(content::create_upload_session),
         )
+        .route("/drives/{id}/items/{id_1}/invite", post(items::invite))
+        .route("/shares/{id}/driveItem", get(shares::get_item))
+        .route("/shares/{id}/driveItem/content", get(shares::get_content))
 }
 
 /// The content host: pre-authenticated downloads, upload sessions and copy monitors, outside

@@ -1,0 +1,248 @@
+//! File uploads to OneDrive and SharePoint drives, the way Graph wants them by size: one `PUT` of
+//! the content up to 4 MB, an upload session above.
+//!
+//! An upload session's URL is pre-authenticated and lives on a content host, like a download's
+//! redirect: fragments go there without the Graph token, and only to the cloud's content hosts.
+//! A fragment the server throttles is sent again after `Retry-After`; one whose answer is lost
+//! is not guessed at — the session is asked which bytes it still expects, and the upload goes on
+//! from there.
+
+use bytes::Bytes;
+use msgate_core::{Error, ErrorCode, Result};
+use reqwest::header::{CONTENT_RANGE, CONTENT_TYPE};
+use reqwest::{StatusCode, Url};
+use serde_json::{Value, json};
+
+use crate::client::{GraphClient, display_url};
+use crate::error::{self, GraphErrorBody};
+use crate::request::Request;
+use crate::retry::retry_after;
+
+/// The largest file Graph takes in one `PUT …/content`.
+pub const SIMPLE_UPLOAD_MAX: usize = 4 * 1024 * 1024;
+
+/// Fragment size: Graph requires multiples of 320 KiB; ten of them keep each request short.
+const FRAGMENT: usize = 10 * 320 * 1024;
+
+/// Attempts per fragment (throttled, failed or lost) before the upload gives up.
+const FRAGMENT_ATTEMPTS: u32 = 6;
+
+/// What to do when the folder already has a file of that name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// Keep both: Graph picks a free name (`report 1.pdf`).
+    Rename,
+    /// Refuse with 409.
+    Fail,
+    /// Overwrite the file there.
+    Replace,
+}
+
+impl Conflict {
+    fn as_str(self) -> &'static str {
+        match self {
+            Conflict::Rename => "rename",
+            Conflict::Fail => "fail",
+            Conflict::Replace => "replace",
+        }
+    }
+}
+
+/// A file to upload.
+#[derive(Debug, Clone)]
+pub struct Upload<'a> {
+    /// The new item by path, below the Graph root and ending at the name:
+    /// `/drives/{drive}/items/{folder}:/{name}:` or `/me/drive/root:/{folder}/{name}:`.
+    pub item: &'a str,
+    pub bytes: Bytes,
+    pub content_type: &'a str,
+    pub conflict: Conflict,
+    /// The permissions any one of which allows writing there, for the 403 hint.
+    pub permissions: &'static [&'static str],
+}
+
+impl GraphClient {
+    /// Uploads a file and returns Graph's driveItem for it.
+    pub async fn upload(&self, upload: Upload<'_>) -> Result<Value> {
+        if upload.bytes.len() <= SIMPLE_UPLOAD_MAX {
+            let request = Request::put_bytes(
+                format!("{}/content", upload.item),
+                upload.content_type,
+                upload.bytes.clone(),
+            )
+            .query(
+                "@microsoft.graph.conflictBehavior",
+                upload.conflict.as_str(),
+            )
+            // Renaming makes a second copy when repeated; replacing the same bytes does not.
+            .idempotent(upload.conflict != Conflict::Rename)
+            .permissions(upload.permissions);
+            return self.send(&request).await?.json();
+        }
+        let request = Request::post(
+            format!("{}/createUploadSession", upload.item),
+            json!({"item": {"@microsoft.graph.conflictBehavior": upload.conflict.as_str()}}),
+        )
+        // A session that is never used expires and leaves nothing behind.
+        .idempotent(true)
+        .permissions(upload.permissions);
+        let session = self.send(&request).await?.json()?;
+        let upload_url = session["uploadUrl"].as_str().ok_or_else(|| {
+            Error::new(
+                ErrorCode::Internal,
+                "Graph created an upload session without an uploadUrl",
+            )
+        })?;
+        let url = self.upload_location(upload_url)?;
+        self.send_fragments(&url, &upload.bytes).await
+    }
+
+    /// The session's URL, refused unless it is on one of the cloud's content hosts: it is
+    /// pre-authenticated and gets no token, but the file's bytes must not go just anywhere.
+    fn upload_location(&self, text: &str) -> Result<Url> {
+        let url = Url::parse(text).map_err(|e| {
+            Error::new(
+                ErrorCode::Internal,
+                format!("Graph returned an upload URL that is not a URL: {e}"),
+            )
+        })?;
+        if !self.cloud().is_content_host(&url) {
+            return Err(Error::new(
+                ErrorCode::Internal,
+                format!(
+                    "refusing to upload to {}: it is not a content host of the {} cloud",
+                    url.host_str().unwrap_or("an unknown host"),
+                    self.cloud()
+                ),
+            )
+            .with_hint("the upload session did not come from Microsoft Graph as configured; check MSGATE_GRAPH_URL and any proxy"));
+        }
+        Ok(url)
+    }
+
+    /// Sends the fragments in order; the last one's answer is the new item.
+    async fn send_fragments(&self, url: &Url, bytes: &Bytes) -> Result<Value> {
+        let total = bytes.len();
+        let mut offset = 0usize;
+        let mut failures = 0u32;
+        loop {
+            let end = (offset + FRAGMENT).min(total);
+            let fragment = bytes.slice(offset..end);
+            let range = format!("bytes {offset}-{}/{total}", end - 1);
+            let sent = self
+                .http()
+                .put(url.clone())
+                .header(CONTENT_RANGE, range)
+                .header(CONTENT_TYPE, "application/octet-stream")
+                .body(fragment)
+                .send()
+                .await;
+            let wait = match sent {
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let body = response.bytes().await;
+                    match (status.as_u16(), body) {
+                        (200 | 201, Ok(body)) => {
+                            return serde_json::from_slice(&body).map_err(|e| {
+                                Error::new(
+                                    ErrorCode::Internal,
+                                    format!(
+                                        "the upload finished with an answer msgate cannot read: {e}"
+                                    ),
+                                )
+                            });
+                        }
+                        (202, Ok(body)) => {
+                            let answer: Value = serde_json::from_slice(&body).unwrap_or_default();
+                            offset = next_expected(&answer).unwrap_or(end);
+                            failures = 0;
+                            continue;
+                        }
+                        (429 | 503, _) => retry_after(&headers),
+                        (500..=599, _) | (_, Err(_)) => None,
+                        (_, Ok(body)) => {
+                            return Err(error::from_status(
+                                status,
+                                &GraphErrorBody::parse(&body),
+                                crate::client::header_text(&headers, "request-id").as_deref(),
+                                &[],
+                                None,
+                            ));
+                        }
+                    }
+                }
+                Err(err) => {
+                    tracing::debug!(target: "msgate::graph", "upload fragment to {} failed: {err}", display_url(url));
+                    None
+                }
+            };
+            failures += 1;
+            if failures >= FRAGMENT_ATTEMPTS {
+                return Err(Error::new(
+                    ErrorCode::Network,
+                    format!("the upload stopped at byte {offset} of {total}: the content host kept failing"),
+                )
+                .with_hint("try again later"));
+            }
+            tokio::time::sleep(
+                wait.unwrap_or_else(|| self.options().retry.backoff(failures.saturating_sub(1))),
+            )
+            .await;
+            // The fragment may or may not have arrived: the session says what it still needs.
+            offset = self.session_position(url, offset, total).await?;
+        }
+    }
+
+    /// Where the session stands: the first byte it still expects. A session that is gone
+    /// finished (or expired) with an answer that was lost.
+    async fn session_position(&self, url: &Url, fallback: usize, total: usize) -> Result<usize> {
+        let response = match self.http().get(url.clone()).send().await {
+            Ok(response) => response,
+            Err(_) => return Ok(fallback),
+        };
+        match response.status() {
+            StatusCode::OK => {
+                let answer: Value = response.json().await.unwrap_or_default();
+                Ok(next_expected(&answer).unwrap_or(fallback).min(total))
+            }
+            StatusCode::NOT_FOUND => Err(error::outcome_unknown(
+                "PUT",
+                &display_url(url),
+                "the upload session ended while its last answer was lost",
+            )),
+            _ => Ok(fallback),
+        }
+    }
+}
+
+/// The start of the first range in `nextExpectedRanges` (`["327680-"]`).
+fn next_expected(answer: &Value) -> Option<usize> {
+    answer["nextExpectedRanges"]
+        .as_array()?
+        .first()?
+        .as_str()?
+        .split('-')
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_expected_range_is_read_from_the_session() {
+        assert_eq!(
+            next_expected(&json!({"nextExpectedRanges": ["3276800-"]})),
+            Some(3_276_800)
+        );
+        assert_eq!(
+            next_expected(&json!({"nextExpectedRanges": ["10-20", "30-"]})),
+            Some(10)
+        );
+        assert_eq!(next_expected(&json!({})), None);
+        assert_eq!(FRAGMENT % (320 * 1024), 0);
+    }
+}

@@ -113,7 +113,12 @@ impl Pass for OpenPass {
 type Runner = for<'a> fn(&'a Ctx, Value) -> BoxFuture<'a, Result<Value>>;
 
 /// An operation with its types erased. Its implementation is reachable only through
-/// [`Catalog::invoke`].
+/// [`Catalog::invoke`]; outside this crate there is no way to call it directly:
+///
+/// ```compile_fail
+/// let entry = &msgate_ops::Catalog::get().entries()[0];
+/// let _bypass = entry.run;
+/// ```
 pub struct Entry {
     pub spec: &'static Spec,
     input_schema: fn() -> Value,

@@ -234,3 +234,27 @@ fn an_unreachable_graph_is_a_network_error() {
     assert_eq!(status(&output), 10, "{}", stderr(&output));
     assert_eq!(error_json(&output)["error"]["code"], "network_error");
 }
+
+#[test]
+fn the_readme_main_command_shows_the_demo_tenants_news() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    assert!(
+        readme.contains("cargo run --release -- --sandbox inbox"),
+        "the Quickstart names the command tested here"
+    );
+    let home = Home::new();
+    let output = home.msgate(&["--sandbox", "inbox"]).output().unwrap();
+    assert_eq!(status(&output), 0, "{}", stderr(&output));
+    let news = json(&output);
+    let news = news.as_array().unwrap();
+    assert!(news.len() >= 3, "{news:?}");
+    assert!(
+        news.iter().any(|i| i["mentions_me"] == true),
+        "Ada was mentioned today: {news:?}"
+    );
+    assert!(
+        !home.path().join(".local/state").exists(),
+        "--sandbox keeps nothing"
+    );
+}

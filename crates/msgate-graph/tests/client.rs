@@ -616,3 +616,29 @@ async fn a_recording_handle_keeps_each_writes_outcome_and_request_id() {
     assert!(WriteOutcome::Done.may_have_changed() && WriteOutcome::Unknown.may_have_changed());
     assert!(!WriteOutcome::Refused.may_have_changed() && !WriteOutcome::Held.may_have_changed());
 }
+
+#[tokio::test]
+async fn reads_complete_within_the_teams_per_app_budgets() {
+    let t = tenant(SandboxOptions::default()).await;
+    let chat = t.chat_id("Release 4.2").await;
+    let (calm, _) = messages::list(&t.client, &chat, Limit::All).await.unwrap();
+    t.set_faults(&serde_json::from_value(serde_json::json!({"budgets": true})).unwrap())
+        .await;
+    t.reset_log().await;
+    let started = Instant::now();
+    for _ in 0..30 {
+        let (again, _) = messages::list(&t.client, &chat, Limit::All).await.unwrap();
+        assert_eq!(again, calm);
+    }
+    let throttled = t
+        .requests()
+        .await
+        .iter()
+        .filter(|(_, _, s)| *s == 429)
+        .count();
+    assert!(throttled > 0, "30 reads in a burst exceed 20 per second");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
+}

@@ -20,6 +20,7 @@ use msgate_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::budgets::Budgets;
 use crate::graph::error::GraphError;
 use crate::state::AppState;
 
@@ -38,6 +39,8 @@ pub struct FaultSpec {
     /// Added to every Graph request.
     pub latency_ms: u64,
     pub seed: u64,
+    /// Enforce per-app request budgets modelled on Graph's Teams service limits (`budgets`).
+    pub budgets: bool,
 }
 
 impl Default for FaultSpec {
@@ -49,6 +52,7 @@ impl Default for FaultSpec {
             drop_rate: 0.0,
             latency_ms: 0,
             seed: 0,
+            budgets: false,
         }
     }
 }
@@ -70,7 +74,7 @@ impl FaultSpec {
     }
 }
 
-/// `throttle_rate=0.3,retry_after_s=1,error_rate=0.05,drop_rate=0,latency_ms=0,seed=7`
+/// `throttle_rate=0.3,retry_after_s=1,error_rate=0.05,drop_rate=0,latency_ms=0,seed=7,budgets=true`
 impl FromStr for FaultSpec {
     type Err = Error;
 
@@ -86,7 +90,7 @@ impl FromStr for FaultSpec {
         }
         let spec: FaultSpec = serde_json::from_value(Value::Object(fields)).map_err(|e| {
             Error::usage(format!("bad fault spec: {e}")).with_hint(
-                "keys: throttle_rate, retry_after_s, error_rate, drop_rate, latency_ms, seed",
+                "keys: throttle_rate, retry_after_s, error_rate, drop_rate, latency_ms, seed, budgets",
             )
         })?;
         spec.validate()
@@ -98,12 +102,41 @@ impl FromStr for FaultSpec {
 pub struct Faults {
     spec: FaultSpec,
     state: u64,
+    budgets: Budgets,
 }
 
 impl Faults {
     pub fn new(spec: FaultSpec) -> Self {
         let state = spec.seed;
-        Faults { spec, state }
+        Faults {
+            spec,
+            state,
+            budgets: Budgets::default(),
+        }
+    }
+
+    /// Charges a request to its app's budgets when budgets are on; the 429 to answer when one is
+    /// spent. `place` is the team or channel the request is about.
+    pub fn charge(
+        &mut self,
+        app: &str,
+        method: &axum::http::Method,
+        template: &str,
+        place: Option<&str>,
+    ) -> Option<Response> {
+        if !self.spec.budgets {
+            return None;
+        }
+        let wait = self.budgets.take(app, method, template, place).err()?;
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Some(with_retry_after(
+            GraphError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                "Too many requests for this application on this resource. Retry after the time given in the Retry-After header.",
+            ),
+            seconds.max(1),
+        ))
     }
 
     /// SplitMix64: tiny, fast and good enough to spread faults evenly.

@@ -6,6 +6,7 @@
 //! tests start one in-process on port 0, and `msgate sandbox serve` runs one for people.
 #![forbid(unsafe_code)]
 
+mod budgets;
 mod clock;
 mod control;
 mod entra;

@@ -238,3 +238,78 @@ async fn batch_items_are_throttled_one_by_one_and_limits_hold() {
         StatusCode::BAD_REQUEST
     );
 }
+
+/// https://learn.microsoft.com/graph/throttling-limits#microsoft-teams-service-limits: GET of
+/// chat messages is limited to 20 requests per second per app per tenant, and any team or
+/// channel to 4 per second per app; each app has budgets of its own.
+#[tokio::test]
+async fn per_app_budgets_follow_the_teams_service_limits_when_switched_on() {
+    let t = start().await;
+    let token = t.user_token(ALL_CHAT_SCOPES).await;
+    let chat = t.get(&token, "/me/chats").await.body["value"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/chats/{chat}/messages");
+    let burst = |token: String| {
+        let t = &t;
+        let path = path.clone();
+        async move {
+            let mut statuses = Vec::new();
+            for _ in 0..30 {
+                let response = t.get(&token, &path).await;
+                if response.status == StatusCode::TOO_MANY_REQUESTS {
+                    let after: u64 = response.headers["retry-after"]
+                        .to_str()
+                        .unwrap()
+                        .parse()
+                        .unwrap();
+                    assert!(after >= 1, "Retry-After says when: {after}");
+                    assert_eq!(response.body["error"]["code"], "TooManyRequests");
+                }
+                statuses.push(response.status);
+            }
+            statuses
+        }
+    };
+    let off = burst(token.clone()).await;
+    assert!(
+        off.iter().all(|s| *s == StatusCode::OK),
+        "budgets are off by default"
+    );
+
+    set_faults(&t, json!({"budgets": true})).await;
+    let on = burst(token.clone()).await;
+    let throttled = on
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(
+        (1..=20).contains(&throttled),
+        "30 requests in well under a second exceed 20 rps: {throttled} throttled"
+    );
+    assert!(on[..20].iter().any(|s| *s == StatusCode::OK));
+
+    let app = t.app_token().await;
+    let as_app = t.get(&app, &path).await;
+    assert_eq!(
+        as_app.status,
+        StatusCode::OK,
+        "another app has its own budget: {as_app:?}"
+    );
+
+    let teams = t.get(&token, "/me/joinedTeams").await;
+    let team = teams.body["value"][0]["id"].as_str().unwrap().to_owned();
+    let mut team_statuses = Vec::new();
+    for _ in 0..6 {
+        team_statuses.push(
+            t.get(&token, &format!("/teams/{team}/channels"))
+                .await
+                .status,
+        );
+    }
+    assert!(
+        team_statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "at most 4 requests per second on one team: {team_statuses:?}"
+    );
+}

@@ -285,7 +285,8 @@ pub struct SandboxServeArgs {
     #[arg(long, default_value_t = 3600, value_name = "SECS")]
     pub token_lifetime: u64,
 
-    /// Inject Graph faults, e.g. throttle_rate=0.3,retry_after_s=1,error_rate=0.05,drop_rate=0,latency_ms=0,seed=7
+    /// Inject Graph faults, e.g. throttle_rate=0.3,retry_after_s=1,error_rate=0.05,drop_rate=0,latency_ms=0,seed=7;
+    /// budgets=true enforces per-app budgets modelled on Graph's Teams service limits
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<msgate_sandbox::FaultSpec>,
 }

@@ -357,8 +357,40 @@ async fn authorize(
         permissions::decide(&operation, caller.scheme, &caller.granted),
         &caller,
     )?;
+    let place = team_or_channel(request.uri().path());
+    let spent = state
+        .faults
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .charge(
+            caller.app_id.as_deref().unwrap_or_default(),
+            request.method(),
+            &template,
+            place.as_deref(),
+        );
+    if let Some(throttled) = spent {
+        return Ok(throttled);
+    }
     request.extensions_mut().insert(caller);
     Ok(next.run(request).await)
+}
+
+/// The team or channel a `/teams/…` request is about (`TEAM` or `TEAM/CHANNEL`), which Graph's
+/// per-team-or-channel budget counts.
+fn team_or_channel(path: &str) -> Option<String> {
+    let mut segments = path
+        .strip_prefix(PREFIX)
+        .unwrap_or(path)
+        .split('/')
+        .filter(|s| !s.is_empty());
+    if segments.next() != Some("teams") {
+        return None;
+    }
+    let team = segments.next()?;
+    match (segments.next(), segments.next()) {
+        (Some("channels"), Some(channel)) => Some(format!("{team}/{channel}")),
+        _ => Some(team.to_owned()),
+    }
 }
 
 /// Graph's 403 for a permission decision that does not allow the call.

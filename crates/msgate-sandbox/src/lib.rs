@@ -66,6 +66,10 @@ pub struct SandboxOptions {
     pub token_lifetime: Duration,
     /// Faults injected into Graph requests (none by default).
     pub faults: FaultSpec,
+    /// Refuse JSON request bodies that do not match Graph's OpenAPI description (400), so a
+    /// test suite proves its client sends only what Graph accepts. Needs the `strict` feature
+    /// (test builds); without it, asking for it is an error.
+    pub strict_requests: bool,
 }
 
 impl Default for SandboxOptions {
@@ -78,6 +82,7 @@ impl Default for SandboxOptions {
             auto_approve: false,
             token_lifetime: Duration::from_secs(3600),
             faults: FaultSpec::default(),
+            strict_requests: false,
         }
     }
 }
@@ -129,6 +134,11 @@ const CLIENT_SECRET: &str = "confidential_client_secret";
 
 impl Sandbox {
     pub async fn start(options: SandboxOptions) -> Result<Sandbox> {
+        if options.strict_requests && !cfg!(feature = "strict") {
+            return Err(Error::internal(
+                "this build of the sandbox cannot check requests: build msgate-sandbox with the 'strict' feature",
+            ));
+        }
         let store = Store::open(options.data_dir.as_deref()).await?;
         let signer = match store.credential_get(SIGNING_KEY).await? {
             Some(der) => jwt::Signer::new(Some(&der))?,
@@ -181,6 +191,7 @@ impl Sandbox {
             log: Mutex::new(RequestLog::default()),
             faults: Mutex::new(faults::Faults::new(options.faults.clone())),
             webhooks: graph::subscriptions::Webhooks::new()?,
+            strict_requests: options.strict_requests,
         });
         let users = state
             .users()

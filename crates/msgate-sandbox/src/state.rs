@@ -32,6 +32,8 @@ pub struct AppState {
     pub workload_signer: OnceLock<Signer>,
     pub log: Mutex<RequestLog>,
     pub faults: Mutex<Faults>,
+    /// Refuse JSON bodies that do not match Graph's OpenAPI description (`strict` builds).
+    pub strict_requests: bool,
     /// Change notifications: the client that posts them and the queue of the delivery task.
     pub webhooks: Webhooks,
 }

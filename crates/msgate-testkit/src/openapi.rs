@@ -398,6 +398,71 @@ fn patch_known_divergences(doc: &mut Value) {
     }
     add_search_schemas(doc);
     patch_documented_answers(doc);
+    patch_documented_request_members(doc);
+}
+
+/// A member Graph's documentation puts in a request body that the CSDL-generated subset leaves
+/// out (it drops navigation properties from its schemas): (component schema, member, the
+/// member's schema, page below https://learn.microsoft.com/graph/api/).
+type RequestMember = (&'static str, &'static str, fn() -> Value, &'static str);
+
+fn members_of(component: &str) -> Value {
+    json!({"type": "array", "items": schema_ref(component)})
+}
+
+const DOCUMENTED_REQUEST_MEMBERS: &[RequestMember] = &[
+    // A chat is created with its members.
+    (
+        "microsoft.graph.chat-create",
+        "members",
+        || members_of("microsoft.graph.conversationMember"),
+        "chat-post",
+    ),
+    // A private channel is created with its owner among its members.
+    (
+        "microsoft.graph.channel-create",
+        "members",
+        || members_of("microsoft.graph.conversationMember"),
+        "channel-post",
+    ),
+    // Inline images travel with the message as hosted contents (with a temporary id).
+    (
+        "microsoft.graph.chatMessage-create",
+        "hostedContents",
+        || members_of("microsoft.graph.chatMessageHostedContent"),
+        "chatmessage-post",
+    ),
+    // Read markers name the user with their tenant.
+    (
+        "microsoft.graph.teamworkUserIdentity",
+        "tenantId",
+        || json!({"type": "string", "nullable": true}),
+        "chat-markchatreadforuser",
+    ),
+    // A message sent with sendMail or created as a draft may carry its attachments.
+    (
+        "microsoft.graph.message",
+        "attachments",
+        || members_of("microsoft.graph.attachment"),
+        "user-sendmail",
+    ),
+];
+
+/// Adds the documented request members (`DOCUMENTED_REQUEST_MEMBERS`); a component missing from
+/// the subset means the table is stale, which is a loud failure.
+fn patch_documented_request_members(doc: &mut Value) {
+    for (component, member, schema, page) in DOCUMENTED_REQUEST_MEMBERS {
+        let pointer = format!(
+            "/components/schemas/{}/properties",
+            component.replace('/', "~1")
+        );
+        let Some(properties) = doc.pointer_mut(&pointer).and_then(Value::as_object_mut) else {
+            panic!(
+                "the documented request member {component}.{member} ({page}) names no schema in the subset"
+            );
+        };
+        properties.insert((*member).to_owned(), schema());
+    }
 }
 
 /// What a success answer carries.

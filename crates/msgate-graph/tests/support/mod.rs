@@ -107,6 +107,11 @@ async fn tenant_signed_in(
     scopes: &[&str],
     adjust: impl FnOnce(&mut ClientOptions),
 ) -> Tenant {
+    // Strict: every request body the client sends is checked against Graph's description.
+    let sandbox_options = SandboxOptions {
+        strict_requests: true,
+        ..sandbox_options
+    };
     let sandbox = Sandbox::start(sandbox_options).await.unwrap();
     let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
     let signed_in = sandbox.sign_in(None, &scopes).await.unwrap();

@@ -19,6 +19,8 @@ mod messages;
 pub(crate) mod people;
 mod presence;
 mod search;
+#[cfg(feature = "strict")]
+mod strict;
 pub(crate) mod subscriptions;
 pub(crate) mod team_apps;
 mod teams;
@@ -265,7 +267,13 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(files::routes())
         .merge(meetings::routes())
         .merge(subscriptions::routes())
-        .merge(search::routes())
+        .merge(search::routes());
+    #[cfg(feature = "strict")]
+    let routes = routes.route_layer(middleware::from_fn_with_state(
+        Arc::clone(&state),
+        strict::check,
+    ));
+    let routes = routes
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             authorize,

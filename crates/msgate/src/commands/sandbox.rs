@@ -33,6 +33,7 @@ fn serve(args: SandboxServeArgs) -> Result<Data> {
         auto_approve: args.auto_approve,
         token_lifetime: Duration::from_secs(args.token_lifetime),
         faults: args.faults.unwrap_or_default(),
+        strict_requests: false,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -95,7 +95,12 @@ pub fn running(scopes: &[&str]) -> Running {
         .unwrap();
     let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
     let (sandbox, token) = runtime.block_on(async {
-        let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+        // Strict: every request body msgate sends is checked against Graph's description.
+        let options = SandboxOptions {
+            strict_requests: true,
+            ..SandboxOptions::default()
+        };
+        let sandbox = Sandbox::start(options).await.unwrap();
         let signed_in = sandbox.sign_in(None, &scopes).await.unwrap();
         (sandbox, signed_in.access_token.expose().to_owned())
     });

@@ -4,7 +4,6 @@
 
 use msgate_core::Result;
 use msgate_graph::Request;
-use serde_json::json;
 
 use super::{Done, Which};
 use crate::catalog::Operation;
@@ -23,7 +22,8 @@ async fn act(ctx: &Ctx, at: &MessageAt, action: &str) -> Result<()> {
         Conversation::Channel { .. } => &["ChannelMessage.ReadWrite"],
     };
     // Deleting what is deleted (or restoring what is there) changes nothing: safe to repeat.
-    let request = Request::post(format!("{}/{action}", at.path()), json!({}))
+    // softDelete and undoSoftDelete take no body (chatmessage-softdelete).
+    let request = Request::action(format!("{}/{action}", at.path()))
         .idempotent(true)
         .permissions(permissions);
     ctx.graph.send(&request).await?;

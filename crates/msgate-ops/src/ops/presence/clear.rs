@@ -5,7 +5,6 @@ use msgate_core::Result;
 use msgate_graph::Request;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::Presence;
 use crate::catalog::Operation;
@@ -31,7 +30,8 @@ impl Operation for Clear {
     };
 
     async fn run(ctx: &Ctx, _input: Input) -> Result<Presence> {
-        let request = Request::post("/me/presence/clearUserPreferredPresence", json!({}))
+        // presence-clearuserpreferredpresence takes no body.
+        let request = Request::action("/me/presence/clearUserPreferredPresence")
             .permissions(Self::SPEC.delegated)
             .idempotent(true);
         ctx.graph.send(&request).await?;

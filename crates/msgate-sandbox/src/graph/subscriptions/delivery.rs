@@ -467,6 +467,7 @@ mod tests {
             log: Mutex::default(),
             faults: Mutex::new(Faults::new(FaultSpec::default())),
             webhooks: Webhooks::new().unwrap(),
+            strict_requests: false,
         };
         for (id, upn) in [("u1", "ada@example.invalid"), ("u2", "ben@example.invalid")] {
             let user = json!({"id": id, "userPrincipalName": upn});

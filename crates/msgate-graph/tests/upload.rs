@@ -1,15 +1,17 @@
 //! Uploads against the sandbox: small files in one `PUT`, large ones through an upload session
 //! whose fragments go to the content host without the token — and still arrive whole, in order,
-//! exactly once, when the host throttles, fails and drops answers.
+//! exactly once, when the host throttles, fails and drops answers. Large Outlook attachments go
+//! the same way to Outlook's upload URL, which refuses any request that brings a token.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
 use bytes::Bytes;
 use msgate_core::ErrorCode;
-use msgate_graph::{Conflict, Request, SIMPLE_UPLOAD_MAX, Upload};
+use msgate_graph::{ATTACHMENT_SESSION_MIN, Conflict, Request, SIMPLE_UPLOAD_MAX, Upload};
 use msgate_sandbox::SandboxOptions;
-use support::{Tenant, faults, tenant};
+use serde_json::json;
+use support::{Tenant, faults, tenant, tenant_with_scopes};
 
 fn sample(len: usize, seed: u8) -> Bytes {
     (0..len)
@@ -137,4 +139,50 @@ async fn fragments_survive_throttling_failures_and_lost_answers() {
         completed > 0 && unknown > 0,
         "{completed} completed, {unknown} unknown"
     );
+}
+
+#[tokio::test]
+async fn a_large_mail_attachment_goes_through_an_outlook_upload_session() {
+    let t = tenant_with_scopes(&["User.Read", "Mail.ReadWrite"]).await;
+    let draft: serde_json::Value = t
+        .client
+        .json(&Request::post(
+            "/me/messages",
+            json!({"subject": "Large file", "toRecipients": []}),
+        ))
+        .await
+        .unwrap();
+    let id = draft["id"].as_str().unwrap();
+    let bytes = sample(ATTACHMENT_SESSION_MIN + 1_234_567, 4);
+    t.reset_log().await;
+    let session = Request::post(
+        format!("/me/messages/{id}/attachments/createUploadSession"),
+        json!({"AttachmentItem": {"attachmentType": "file", "name": "big.bin", "size": bytes.len()}}),
+    )
+    .idempotent(true);
+    let attachment = t
+        .client
+        .upload_attachment(&session, &bytes)
+        .await
+        .unwrap()
+        .expect("Outlook names the new attachment in its Location");
+    let log = t.requests().await;
+    assert_eq!(
+        log.iter()
+            .map(|(m, _, s)| (m.as_str(), *s))
+            .collect::<Vec<_>>(),
+        [("POST", 201)],
+        "one Graph request; the fragments went to the upload URL, without the token: {log:?}"
+    );
+    let mut sink = Vec::new();
+    t.client
+        .download(
+            Request::get(format!("/me/messages/{id}/attachments/{attachment}/$value")),
+            &mut sink,
+            0,
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(sink, bytes, "every byte once, in order");
 }

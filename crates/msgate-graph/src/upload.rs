@@ -259,45 +259,49 @@ impl GraphClient {
                 .send()
                 .await;
             let wait = match sent {
+                // The status line decides; a body that breaks off after it changes nothing.
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
                     let body = response.bytes().await;
-                    match (status.as_u16(), body) {
-                        (201, Ok(_)) => {
+                    match status.as_u16() {
+                        201 => {
                             return Ok(crate::client::header_text(&headers, "location")
                                 .as_deref()
                                 .and_then(attachment_id));
                         }
-                        (200, Ok(body)) => {
-                            let answer: Value = serde_json::from_slice(&body).unwrap_or_default();
+                        200 => {
+                            let answer: Value = body
+                                .ok()
+                                .and_then(|b| serde_json::from_slice(&b).ok())
+                                .unwrap_or_default();
                             offset = next_expected(&answer).unwrap_or(end);
                             failures = 0;
                             maybe_sent = false;
                             continue;
                         }
                         // A range refused right after a lost answer had arrived: go on after it.
-                        (416, Ok(_)) if maybe_sent && end < total => {
+                        416 if maybe_sent && end < total => {
                             offset = end;
                             maybe_sent = false;
                             continue;
                         }
-                        (404 | 416, Ok(_)) if maybe_sent => {
+                        404 | 416 if maybe_sent => {
                             return Err(error::outcome_unknown(
                                 "PUT",
                                 &display_url(&url),
                                 "the attachment upload ended while its last answer was lost",
                             ));
                         }
-                        (429 | 503, _) => retry_after(&headers),
-                        (500..=599, _) | (_, Err(_)) => {
+                        429 | 503 => retry_after(&headers),
+                        500..=599 => {
                             maybe_sent = true;
                             None
                         }
-                        (_, Ok(body)) => {
+                        _ => {
                             return Err(error::from_status(
                                 status,
-                                &GraphErrorBody::parse(&body),
+                                &GraphErrorBody::parse(&body.unwrap_or_default()),
                                 crate::client::header_text(&headers, "request-id").as_deref(),
                                 &[],
                                 None,

@@ -1023,8 +1023,9 @@ fn missing_ambiguous_not_permitted_and_out_of_scope() {
 fn mail_works_while_graph_throttles() {
     let tenant = running(SCOPES);
     let home = Home::new();
-    let attached = home.path().join("a.txt");
-    std::fs::write(&attached, "attached").unwrap();
+    // Over 3 MB: through an upload session, whose fragments are throttled too.
+    let attached = home.path().join("a.bin");
+    std::fs::write(&attached, vec![7u8; 3 * 1024 * 1024 + 1000]).unwrap();
     tenant.set_faults(json!({"throttle_rate": 0.4, "retry_after_s": 0, "seed": 11}));
     let inbox = ok(&tenant, &home, &["mail", "list", "--unread"]);
     let first = id(&inbox[0]);
@@ -1057,15 +1058,19 @@ fn mail_works_while_graph_throttles() {
         .count();
     assert!(throttled > 0, "faults were on");
     let sent = ok(&tenant, &home, &["mail", "list", "--folder", "sentitems"]);
-    assert_eq!(
-        sent.as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["subject"] == "Throttled")
-            .count(),
-        1,
-        "sent once"
+    let throttled_mail: Vec<&Value> = sent
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["subject"] == "Throttled")
+        .collect();
+    assert_eq!(throttled_mail.len(), 1, "sent once");
+    let attachments = ok(
+        &tenant,
+        &home,
+        &["mail", "attachments", "list", &id(throttled_mail[0])],
     );
+    assert_eq!(attachments[0]["size"], 3 * 1024 * 1024 + 1000);
     assert_eq!(
         ok(&tenant, &home, &["mail", "get", &first])["flagged"],
         true

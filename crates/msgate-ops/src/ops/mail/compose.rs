@@ -299,11 +299,23 @@ pub async fn deliver(ctx: &Ctx, composed: Composed, save: bool) -> Result<Option
     let draft = create_draft(ctx, &message).await?;
     if let Err(err) = attach_all(ctx, &draft, &files).await {
         // Nothing half-built is left behind; the attachment's error is what the caller needs.
-        let _ = ctx
+        let removed = ctx
             .graph
             .send(&Request::delete(message_path(&draft)).permissions(WRITE))
-            .await;
-        return Err(err);
+            .await
+            .is_ok();
+        return Err(match (removed, err.code()) {
+            // Whatever became of the upload, the message went nowhere: safe to try again.
+            (true, ErrorCode::OutcomeUnknown | ErrorCode::Network) => Error::new(
+                ErrorCode::Network,
+                format!("the message was not sent: {}", err.message()),
+            )
+            .with_hint("nothing was sent and the draft was removed; try again"),
+            (false, _) if err.hint().is_none() => err.with_hint(format!(
+                "nothing was sent; the unfinished draft {draft} is in Drafts"
+            )),
+            _ => err,
+        });
     }
     if save {
         return Ok(Some(draft));

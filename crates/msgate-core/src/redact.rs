@@ -19,7 +19,7 @@ use crate::secret::REDACTED;
 /// Names whose value is a credential wherever they appear: `name=value`, `name: value`,
 /// `"name":"value"`. Matched case-insensitively.
 const SECRET_NAMES: &str = "access_token|refresh_token|id_token|client_secret|client_assertion|\
-     code_verifier|device_code|password|passwd|tempauth|x-amz-signature|x-amz-security-token|\
+     code_verifier|device_code|password|passwd|tempauth|authtoken|x-amz-signature|x-amz-security-token|\
      x-amz-credential|x-goog-signature|x-goog-credential|sig|signature|api_key|apikey|\
      secret|private_key|assertion";
 
@@ -213,6 +213,8 @@ mod tests {
         assert_scrubbed(spo, "fakeTempAuthValue");
         let s3 = "https://s3.example.invalid/o?X-Amz-Signature=fakeamzsig&X-Amz-Date=1";
         assert_scrubbed(s3, "fakeamzsig");
+        let outlook = "https://outlook.example.invalid/api/v2.0/Users('x')/Messages('y')/AttachmentSessions('z')?authtoken=fakeOutlookUploadToken";
+        assert_scrubbed(outlook, "fakeOutlookUploadToken");
     }
 
     #[test]

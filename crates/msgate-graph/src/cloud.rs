@@ -23,7 +23,8 @@ pub enum Cloud {
     Custom { graph: Url, login: Url },
 }
 
-/// (name, sign-in authority, Graph root, hosts that serve pre-authenticated content)
+/// (name, sign-in authority, Graph root, hosts that serve pre-authenticated content: SharePoint
+/// and OneDrive downloads and uploads, Outlook's attachment upload sessions)
 struct National {
     name: &'static str,
     login: &'static str,
@@ -35,25 +36,31 @@ const GLOBAL: National = National {
     name: "global",
     login: "https://login.microsoftonline.com",
     graph: "https://graph.microsoft.com/v1.0",
-    content_domains: &["sharepoint.com", "files.1drv.com", "svc.ms"],
+    content_domains: &[
+        "sharepoint.com",
+        "files.1drv.com",
+        "svc.ms",
+        "outlook.office.com",
+        "outlook.office365.com",
+    ],
 };
 const US_GOV: National = National {
     name: "usgov",
     login: "https://login.microsoftonline.us",
     graph: "https://graph.microsoft.us/v1.0",
-    content_domains: &["sharepoint.us"],
+    content_domains: &["sharepoint.us", "outlook.office365.us"],
 };
 const US_GOV_DOD: National = National {
     name: "usgov-dod",
     login: "https://login.microsoftonline.us",
     graph: "https://dod-graph.microsoft.us/v1.0",
-    content_domains: &["sharepoint-mil.us"],
+    content_domains: &["sharepoint-mil.us", "outlook-dod.office365.us"],
 };
 const CHINA: National = National {
     name: "china",
     login: "https://login.chinacloudapi.cn",
     graph: "https://microsoftgraph.chinacloudapi.cn/v1.0",
-    content_domains: &["sharepoint.cn"],
+    content_domains: &["sharepoint.cn", "partner.outlook.cn"],
 };
 
 /// The names `--cloud` and the config accept.
@@ -227,6 +234,10 @@ mod tests {
             "https://contoso.sharepoint.com/_layouts/15/download.aspx"
         ));
         assert!(ok("https://public.bn1.files.1drv.com/y4m"));
+        assert!(ok(
+            "https://outlook.office.com/api/v2.0/Users('a')/Messages('b')/AttachmentSessions('c')"
+        ));
+        assert!(!ok("https://outlook.office.com.evil.example.invalid/x"));
         assert!(!ok("http://contoso.sharepoint.com/x"), "plain http");
         assert!(!ok("https://sharepoint.com.evil.example.invalid/x"));
         assert!(!ok("https://evilsharepoint.com/x"));

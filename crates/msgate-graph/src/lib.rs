@@ -6,7 +6,7 @@
 //! (`breaker`), paging that never sends the token to another host (`paging`), batching
 //! (`batch`), delta queries (`delta`), downloads that follow redirects without the token
 //! (`download`), uploads in one piece or in sessions whose fragments never carry the token
-//! (`upload`), Graph's errors mapped onto msgate's taxonomy (`error`), and the writes a caller
+//! (`upload`: drive files and large Outlook attachments), Graph's errors mapped onto msgate's taxonomy (`error`), and the writes a caller
 //! asked to see or to hold back (`record`). `api` holds the typed calls.
 #![forbid(unsafe_code)]
 
@@ -35,4 +35,4 @@ pub use record::{Write, WriteLog, WriteOutcome};
 pub use request::Request;
 pub use retry::RetryPolicy;
 pub use token::{BoxFuture, StaticToken, TokenSource};
-pub use upload::{Conflict, SIMPLE_UPLOAD_MAX, Upload};
+pub use upload::{ATTACHMENT_SESSION_MIN, Conflict, SIMPLE_UPLOAD_MAX, Upload};

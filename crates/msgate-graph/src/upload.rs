@@ -6,6 +6,11 @@
 //! A fragment the server throttles is sent again after `Retry-After`; one whose answer is lost
 //! is not guessed at — the session is asked which bytes it still expects, and the upload goes on
 //! from there.
+//!
+//! Outlook's attachment sessions (files of 3 to 150 MB on a message) follow the same rules with
+//! Outlook's answers: each fragment's `200` names the next byte, the last one's `201` names the
+//! attachment in its `Location`, and the session cannot be asked where it stands — a fragment
+//! whose answer was lost is sent again, and a refusal of that range means it had arrived.
 
 use bytes::Bytes;
 use msgate_core::{Error, ErrorCode, Result};
@@ -26,6 +31,10 @@ const FRAGMENT: usize = 10 * 320 * 1024;
 
 /// Attempts per fragment (throttled, failed or lost) before the upload gives up.
 const FRAGMENT_ATTEMPTS: u32 = 6;
+
+/// The smallest file Outlook takes through an attachment upload session; smaller ones are
+/// posted whole.
+pub const ATTACHMENT_SESSION_MIN: usize = 3 * 1024 * 1024;
 
 /// What to do when the folder already has a file of that name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,6 +225,119 @@ impl GraphClient {
     }
 }
 
+impl GraphClient {
+    /// Attaches a large file to an Outlook item: `session` is the item's
+    /// `…/attachments/createUploadSession` request (its body names the file and its size). The
+    /// fragments go to the session's pre-authenticated URL without the token, only on the
+    /// cloud's content hosts. Returns the new attachment's id when Outlook names it.
+    pub async fn upload_attachment(
+        &self,
+        session: &Request,
+        bytes: &Bytes,
+    ) -> Result<Option<String>> {
+        let session = self.send(session).await?.json()?;
+        let upload_url = session["uploadUrl"].as_str().ok_or_else(|| {
+            Error::new(
+                ErrorCode::Internal,
+                "Graph created an attachment upload session without an uploadUrl",
+            )
+        })?;
+        let url = self.upload_location(upload_url)?;
+        let total = bytes.len();
+        let mut offset = 0usize;
+        let mut failures = 0u32;
+        // Whether the fragment at `offset` may already have arrived (its answer was lost).
+        let mut maybe_sent = false;
+        loop {
+            let end = (offset + FRAGMENT).min(total);
+            let sent = self
+                .http()
+                .put(url.clone())
+                .header(CONTENT_RANGE, format!("bytes {offset}-{}/{total}", end - 1))
+                .header(CONTENT_TYPE, "application/octet-stream")
+                .body(bytes.slice(offset..end))
+                .send()
+                .await;
+            let wait = match sent {
+                // The status line decides; a body that breaks off after it changes nothing.
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let body = response.bytes().await;
+                    match status.as_u16() {
+                        201 => {
+                            return Ok(crate::client::header_text(&headers, "location")
+                                .as_deref()
+                                .and_then(attachment_id));
+                        }
+                        200 => {
+                            let answer: Value = body
+                                .ok()
+                                .and_then(|b| serde_json::from_slice(&b).ok())
+                                .unwrap_or_default();
+                            offset = next_expected(&answer).unwrap_or(end);
+                            failures = 0;
+                            maybe_sent = false;
+                            continue;
+                        }
+                        // A range refused right after a lost answer had arrived: go on after it.
+                        416 if maybe_sent && end < total => {
+                            offset = end;
+                            maybe_sent = false;
+                            continue;
+                        }
+                        404 | 416 if maybe_sent => {
+                            return Err(error::outcome_unknown(
+                                "PUT",
+                                &display_url(&url),
+                                "the attachment upload ended while its last answer was lost",
+                            ));
+                        }
+                        429 | 503 => retry_after(&headers),
+                        500..=599 => {
+                            maybe_sent = true;
+                            None
+                        }
+                        _ => {
+                            return Err(error::from_status(
+                                status,
+                                &GraphErrorBody::parse(&body.unwrap_or_default()),
+                                crate::client::header_text(&headers, "request-id").as_deref(),
+                                &[],
+                                None,
+                            ));
+                        }
+                    }
+                }
+                Err(err) => {
+                    tracing::debug!(target: "msgate::graph", "attachment fragment to {} failed: {err}", display_url(&url));
+                    maybe_sent = true;
+                    None
+                }
+            };
+            failures += 1;
+            if failures >= FRAGMENT_ATTEMPTS {
+                return Err(Error::new(
+                    ErrorCode::Network,
+                    format!("the attachment upload stopped at byte {offset} of {total}: the upload host kept failing"),
+                )
+                .with_hint("try again later"));
+            }
+            tokio::time::sleep(
+                wait.unwrap_or_else(|| self.options().retry.backoff(failures.saturating_sub(1))),
+            )
+            .await;
+        }
+    }
+}
+
+/// The attachment id in an Outlook `Location` (`…/Attachments('AAMk…')`).
+fn attachment_id(location: &str) -> Option<String> {
+    let (_, after) = location.rsplit_once("Attachments('")?;
+    let id = after.split("')").next()?;
+    (!id.is_empty()).then(|| id.to_owned())
+}
+
 /// The start of the first range in `nextExpectedRanges` (`["327680-"]`).
 fn next_expected(answer: &Value) -> Option<usize> {
     answer["nextExpectedRanges"]
@@ -243,6 +365,16 @@ mod tests {
             Some(10)
         );
         assert_eq!(next_expected(&json!({})), None);
+        assert_eq!(
+            next_expected(&json!({"nextExpectedRanges": ["4194304"]})),
+            Some(4_194_304),
+            "Outlook names only the next byte"
+        );
+        assert_eq!(
+            attachment_id("https://outlook.office.com/api/v2.0/Users('a@b')/Messages('AAMk1=')/Attachments('AAMk2=')").as_deref(),
+            Some("AAMk2=")
+        );
+        assert_eq!(attachment_id("https://outlook.office.com/x"), None);
         assert_eq!(FRAGMENT % (320 * 1024), 0);
     }
 }

@@ -292,7 +292,7 @@ fn app(state: Arc<AppState>) -> Router {
         .merge(graph::router(Arc::clone(&state)))
         .merge(entra::router())
         .merge(graph::subscriptions::control_routes())
-        .merge(graph::mail::sandbox_routes())
+        .merge(graph::mail::sandbox_routes(Arc::clone(&state)))
         .merge(graph::files::content_routes(Arc::clone(&state)))
         .route("/_sandbox/requests", get(control::requests))
         .route("/_sandbox/stats", get(control::stats))

@@ -793,6 +793,18 @@ async fn replies_and_forwards_keep_the_thread() {
     assert_eq!(forwarded["conversationId"], costs["conversationId"]);
     let nobody = post_checked(&t, &ada, &path, &json!({"comment": "to whom?"})).await;
     assert_eq!(nobody.body["error"]["code"], "ErrorInvalidRecipients");
+    let dev_only = json!([{"emailAddress": {"address": DEV}}]);
+    let twice = json!({"toRecipients": dev_only, "message": {"toRecipients": dev_only}});
+    let refused = post_checked(&t, &ada, &path, &twice).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{refused:?}");
+    let in_message = json!({"message": {
+        "toRecipients": dev_only,
+        "body": {"contentType": "html", "content": "<p>Again, <b>with</b> HTML.</p>"},
+    }});
+    assert_eq!(
+        post_checked(&t, &ada, &path, &in_message).await.status,
+        StatusCode::ACCEPTED
+    );
 
     let both =
         json!({"comment": "x", "message": {"body": {"contentType": "text", "content": "y"}}});

@@ -4,9 +4,11 @@
 mod channel;
 mod chat;
 mod inbox;
+mod mail;
 mod message;
 mod presence;
 mod team;
+mod todo;
 mod user;
 
 use crate::catalog::Entry;
@@ -45,6 +47,22 @@ pub const GROUPS: &[(&str, &str)] = &[
         "message.attachments",
         "Files, images and cards a message carries: list them, save one",
     ),
+    (
+        "mail",
+        "Outlook mail: read, search, send, reply, forward, file, flag and delete",
+    ),
+    (
+        "mail.folders",
+        "Mail folders: list them with their counts, create one",
+    ),
+    (
+        "mail.attachments",
+        "Files attached to a message: list them, save one",
+    ),
+    (
+        "todo",
+        "Microsoft To Do: task lists, tasks, adding and completing",
+    ),
 ];
 
 pub fn entries() -> Vec<Entry> {
@@ -56,6 +74,8 @@ pub fn entries() -> Vec<Entry> {
         channel::entries(),
         user::entries(),
         presence::entries(),
+        mail::entries(),
+        todo::entries(),
     ]
     .into_iter()
     .flatten()

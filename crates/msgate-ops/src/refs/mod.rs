@@ -161,7 +161,7 @@ fn looks_like_guid(text: &str) -> bool {
 }
 
 /// One candidate, or the error that says why not.
-fn exactly_one<T>(
+pub(crate) fn exactly_one<T>(
     mut found: Vec<T>,
     what: &str,
     reference: &str,

@@ -301,7 +301,7 @@ fn last_segment(url: &str) -> Option<String> {
 }
 
 /// A name safe to create in a directory: no separators, no `..`, no control characters.
-fn safe_file_name(name: &str, fallback: &str) -> String {
+pub(crate) fn safe_file_name(name: &str, fallback: &str) -> String {
     let cleaned: String = name
         .chars()
         .map(|c| match c {
@@ -320,7 +320,7 @@ fn safe_file_name(name: &str, fallback: &str) -> String {
 
 /// Where the download goes: `out` as a file, `name` inside `out` when it is a directory, or
 /// `name` in the current directory.
-fn destination(out: Option<&str>, name: &str, force: bool) -> Result<PathBuf> {
+pub(crate) fn destination(out: Option<&str>, name: &str, force: bool) -> Result<PathBuf> {
     let path = match out {
         Some(out) if Path::new(out).is_dir() => Path::new(out).join(name),
         Some(out) => PathBuf::from(out),
@@ -381,7 +381,11 @@ fn share_token(url: &str) -> String {
 }
 
 /// Streams the content into a temporary file next to `destination`, then renames it there.
-async fn save(ctx: &Ctx, request: Request, destination: &Path) -> Result<(u64, Option<String>)> {
+pub(crate) async fn save(
+    ctx: &Ctx,
+    request: Request,
+    destination: &Path,
+) -> Result<(u64, Option<String>)> {
     let partial = destination.with_file_name(format!(
         ".{}.msgate-part",
         destination

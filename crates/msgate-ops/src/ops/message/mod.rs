@@ -1,7 +1,7 @@
 //! Messages in chats and channels: reading, sending, replying, editing, deleting, reactions,
 //! pins and attachments.
 
-mod attachments;
+pub(super) mod attachments;
 mod delete;
 mod edit;
 mod get;
@@ -11,7 +11,7 @@ mod react;
 mod reply;
 mod send;
 mod thread;
-mod upload;
+pub(super) mod upload;
 
 use msgate_core::Result;
 use schemars::JsonSchema;

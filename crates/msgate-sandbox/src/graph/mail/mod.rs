@@ -85,10 +85,19 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 /// Routes outside `/v1.0`: the pre-authenticated upload URL (Outlook's lives on another host)
-/// and the record of mail sent outside the tenant.
-pub fn sandbox_routes() -> Router<Arc<AppState>> {
+/// and the record of mail sent outside the tenant. Fragments are subject to the fault injector
+/// like Graph requests, so a client's handling of a session that fails midway can be tested.
+pub fn sandbox_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
-        .route(upload::PATH, put(upload::put).delete(upload::cancel))
+        .route(
+            upload::PATH,
+            put(upload::put)
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state,
+                    crate::faults::inject,
+                ))
+                .delete(upload::cancel),
+        )
         .route("/_sandbox/mail/outbound", get(send::outbound))
 }
 

@@ -395,6 +395,14 @@ async fn respond(
     let given = |name: &str| message.get(name).is_some();
     if kind == ResponseKind::Forward {
         let to = parameter(body, "toRecipients");
+        // https://learn.microsoft.com/graph/api/message-forward: the recipients come either as
+        // the action's toRecipients or in its message, never both (and not neither: a
+        // forward to nobody is refused below, as every send without recipients is).
+        if !to.is_null() && given("toRecipients") {
+            return Err(GraphError::bad_request(
+                "Specify either the toRecipients parameter or the toRecipients property of the message parameter, not both.",
+            ));
+        }
         if !to.is_null() {
             content["toRecipients"] = Value::Array(shape::recipients(to, &directory)?);
         }

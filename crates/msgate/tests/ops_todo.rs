@@ -86,7 +86,7 @@ fn tasks_are_listed_added_and_completed() {
             "Reply to Tomas about renewal"
         ]
     );
-    let all = ok(&tenant, &home, &["todo", "tasks", "--all"]);
+    let all = ok(&tenant, &home, &["todo", "tasks", "--completed"]);
     let statuses: Vec<(String, String)> = all
         .as_array()
         .unwrap()

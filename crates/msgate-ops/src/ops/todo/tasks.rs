@@ -1,5 +1,5 @@
 //! `todo.tasks`: the tasks of a list (the default list unless one is named) — open ones, or
-//! with `--all` the completed ones too. Completed tasks pile up over the years, so they are
+//! with `--completed` the completed ones too. Completed tasks pile up over the years, so they are
 //! left out on the server, not after reading them.
 
 use msgate_core::Result;
@@ -22,7 +22,7 @@ pub struct Input {
     pub list: Option<String>,
     /// Include completed tasks
     #[serde(default)]
-    pub all: bool,
+    pub completed: bool,
 }
 
 impl Operation for Tasks {
@@ -30,7 +30,7 @@ impl Operation for Tasks {
     type Output = Listing<Task>;
     const SPEC: Spec = Spec {
         name: "todo.tasks",
-        summary: "List the open tasks of a To Do list (with --all, completed ones too)",
+        summary: "List the open tasks of a To Do list (with --completed, finished ones too)",
         risk: Risk::Read,
         idempotent: true,
         delegated: READ,
@@ -41,7 +41,7 @@ impl Operation for Tasks {
     async fn run(ctx: &Ctx, input: Input) -> Result<Listing<Task>> {
         let list = list_id(ctx, input.list.as_deref(), READ).await?;
         let mut request = Request::get(tasks_path(&list)).permissions(READ);
-        if !input.all {
+        if !input.completed {
             request = request.filter("status ne 'completed'");
         }
         let tasks = ctx.graph.list(request, Limit::All).await?.items;

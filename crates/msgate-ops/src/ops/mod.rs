@@ -3,9 +3,11 @@
 
 mod channel;
 mod chat;
+mod files;
 mod inbox;
 mod message;
 mod presence;
+mod search;
 mod team;
 mod user;
 
@@ -42,6 +44,10 @@ pub const GROUPS: &[(&str, &str)] = &[
         "Availability: see who is free, set your status and status message",
     ),
     (
+        "files",
+        "Files in your OneDrive or a channel: list, transfer, organize, share, find",
+    ),
+    (
         "message.attachments",
         "Files, images and cards a message carries: list them, save one",
     ),
@@ -56,6 +62,8 @@ pub fn entries() -> Vec<Entry> {
         channel::entries(),
         user::entries(),
         presence::entries(),
+        files::entries(),
+        search::entries(),
     ]
     .into_iter()
     .flatten()

@@ -11,7 +11,7 @@ mod react;
 mod reply;
 mod send;
 mod thread;
-mod upload;
+pub(super) mod upload;
 
 use msgate_core::Result;
 use schemars::JsonSchema;

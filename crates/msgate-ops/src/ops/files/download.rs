@@ -25,7 +25,7 @@ pub struct Input {
     pub path: String,
     #[serde(flatten)]
     pub place: Place,
-    /// Writes a local file: where to save it, a file or a directory to keep its name (default: the current directory)
+    /// Where to save it on this computer (msgate writes there): a file, or a directory to keep its name (default: the current directory)
     #[serde(default)]
     pub out: Option<String>,
     /// Replace a local file that is already there

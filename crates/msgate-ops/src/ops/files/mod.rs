@@ -513,7 +513,7 @@ mod tests {
         assert_eq!(Root::Mine.address(&FilePath::default()), "/me/drive/root");
         assert_eq!(
             Root::Mine.search("it's road+map"),
-            "/me/drive/root/search(q='it%27%27s%20road%2Bmap')"
+            "/me/drive/root/search(q='it''s%20road+map')"
         );
     }
 
@@ -541,7 +541,7 @@ mod tests {
         assert_eq!(channel.relative(&elsewhere), None);
         assert_eq!(
             channel.address(&FilePath::parse("Q3 plans").unwrap()),
-            "/drives/b%21x/items/f:/Q3%20plans:"
+            "/drives/b!x/items/f:/Q3%20plans:"
         );
     }
 }

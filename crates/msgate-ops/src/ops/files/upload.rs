@@ -19,7 +19,7 @@ pub struct Upload;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Input {
-    /// Reads a local file: the file on this computer to upload
+    /// The file on this computer to upload (msgate reads it)
     #[schemars(extend("x-positional" = true))]
     pub local: String,
     /// Where it goes: a folder to put it in under its own name, or a path with a new name (default: the root)

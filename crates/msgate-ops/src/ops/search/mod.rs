@@ -39,7 +39,7 @@ pub struct Input {
     /// What to look for: words, "a phrase", or KQL (from:ada subject:budget filetype:md)
     #[schemars(extend("x-positional" = true))]
     pub query: String,
-    /// Where to look, comma-separated or repeated: chat (chat and channel messages), mail, events, files (default: all)
+    /// Where to look, comma-separated or repeated: chat (chat and channel messages), mail, events, files (default: all); each gives up to limit hits a page, at most 25
     #[serde(default, rename = "in")]
     pub within: Vec<String>,
     #[serde(flatten)]

@@ -613,99 +613,140 @@ fn assert_no_partial_left(dir: &Path) {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// Every files operation, with its arguments: `ITEM` an item, `FOLDER/` a folder, `LOCAL` a
+/// local file, `OUT` a local directory — for the checks every operation must pass.
+const EVERY: &[&[&str]] = &[
+    &["files", "ls", "FOLDER/"],
+    &["files", "get", "ITEM"],
+    &["files", "download", "ITEM", "--out", "OUT"],
+    &["files", "upload", "LOCAL", "FOLDER/"],
+    &["files", "mkdir", "FOLDER/new"],
+    &["files", "copy", "ITEM", "Copied"],
+    &["files", "share", "ITEM"],
+    &["files", "search", "ITEM"],
+    &["files", "move", "ITEM", "Moved"],
+    &["files", "delete", "ITEM"],
+];
+
+fn with(args: &[&str], item: &str, folder: &str, local: &Path) -> Vec<String> {
+    let file = local.join("x.txt");
+    if !file.exists() {
+        std::fs::write(&file, "x").unwrap();
+    }
+    args.iter()
+        .map(|a| match *a {
+            "ITEM" => item.to_owned(),
+            "FOLDER/" => format!("{folder}/"),
+            "FOLDER/new" => format!("{folder}/new"),
+            "LOCAL" => file.to_str().unwrap().to_owned(),
+            "OUT" => local.to_str().unwrap().to_owned(),
+            a => a.to_owned(),
+        })
+        .collect()
+}
+
+fn fails_with(
+    tenant: &Running,
+    home: &Home,
+    token: Option<&str>,
+    args: &[String],
+    exit: i32,
+) -> Value {
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    args.insert(0, "--err-json");
+    let output = match token {
+        Some(token) => tenant.msgate_as(home, token, &args).output().unwrap(),
+        None => run(tenant, home, &args),
+    };
+    assert_eq!(status(&output), exit, "{args:?}: {}", stderr(&output));
+    error_json(&output)["error"].clone()
+}
+
 #[test]
-fn missing_forbidden_ambiguous_out_of_scope_and_throttled() {
+fn missing_and_not_allowed() {
     let tenant = running(SCOPES);
     let home = home_allowing_everything();
     let local = tempfile::tempdir().unwrap();
 
-    // Not found: the path and the place are named.
-    let error = fails(&tenant, &home, &["files", "get", "Documents/Nope.md"], 13);
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("/Documents/Nope.md")
-    );
-    assert!(
-        error["hint"]
-            .as_str()
-            .unwrap()
-            .contains("files ls '/Documents'")
-    );
-    fails(&tenant, &home, &["files", "ls", "Nope"], 13);
-    fails(
-        &tenant,
-        &home,
-        &[
-            "files",
-            "download",
-            "Nope.md",
-            "--out",
-            local.path().to_str().unwrap(),
-        ],
-        13,
-    );
-    fails(&tenant, &home, &["files", "delete", "Nope.md"], 13);
-    fails(&tenant, &home, &["files", "share", "Nope.md"], 13);
-    fails(
-        &tenant,
-        &home,
-        &["files", "ls", "--channel", "Platform/Nope"],
-        13,
-    );
-    fails(&tenant, &home, &["files", "get", "../etc/passwd"], 2);
+    // Not found: the path and the place are named, with where to look.
+    for args in EVERY.iter().filter(|a| a[1] != "search") {
+        let args = with(args, "Documents/Nope", "Documents/Nope", local.path());
+        let error = fails_with(&tenant, &home, None, &args, 13);
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("/Documents/Nope"),
+            "{args:?}: {error}"
+        );
+        assert!(
+            error["hint"]
+                .as_str()
+                .unwrap()
+                .contains("files ls '/Documents"),
+            "{args:?}: {error}"
+        );
+    }
+    // A channel that does not exist: one resolver for all, so a reader and a writer suffice.
+    for args in EVERY.iter().filter(|a| matches!(a[1], "ls" | "upload")) {
+        let mut args = with(args, "Nope", "Nope", local.path());
+        args.extend(["--channel".to_owned(), "Platform/Nope".to_owned()]);
+        fails_with(&tenant, &home, None, &args, 13);
+    }
     assert_no_partial_left(local.path());
+    fails(&tenant, &home, &["files", "get", "../etc/passwd"], 2);
 
     // Missing permission: the hint names what would allow it.
-    let reader = tenant.token_for("ada.brennan@larkspur.example.invalid", &["User.Read"]);
-    let mut cmd = tenant.msgate_as(&home, &reader, &["--err-json", "files", "ls"]);
-    let output = cmd.output().unwrap();
-    assert_eq!(status(&output), 12, "{}", stderr(&output));
-    let error = error_json(&output)["error"].clone();
-    assert!(
-        error["hint"].as_str().unwrap().contains("Files.Read"),
-        "{error}"
-    );
-    let readonly = tenant.token_for("ada.brennan@larkspur.example.invalid", &["Files.Read"]);
+    let nothing = tenant.token_for("ada.brennan@larkspur.example.invalid", &["User.Read"]);
+    for args in EVERY {
+        let args = with(args, "Documents/Notes.md", "Documents", local.path());
+        let error = fails_with(&tenant, &home, Some(&nothing), &args, 12);
+        assert!(
+            error["hint"].as_str().unwrap().contains("Files.Read"),
+            "{args:?}: {error}"
+        );
+    }
+    // Reading is not writing.
+    let reader = tenant.token_for("ada.brennan@larkspur.example.invalid", &["Files.Read"]);
+    for args in EVERY
+        .iter()
+        .filter(|a| !matches!(a[1], "ls" | "get" | "download" | "search"))
+    {
+        let args = with(args, "Documents/Notes.md", "Documents", local.path());
+        let error = fails_with(&tenant, &home, Some(&reader), &args, 12);
+        assert!(
+            error["hint"].as_str().unwrap().contains("Files.ReadWrite"),
+            "{args:?}: {error}"
+        );
+    }
+    assert_eq!(at(&tenant, "Documents/Notes.md").0, 200);
+}
+
+#[test]
+fn ambiguous_out_of_scope_and_throttled() {
+    let tenant = running(SCOPES);
+    let home = home_allowing_everything();
+    let local = tempfile::tempdir().unwrap();
     let upload = local.path().join("x.txt");
     std::fs::write(&upload, "x").unwrap();
-    let output = tenant
-        .msgate_as(
-            &home,
-            &readonly,
-            &["--err-json", "files", "upload", upload.to_str().unwrap()],
-        )
-        .output()
-        .unwrap();
-    assert_eq!(status(&output), 12, "{}", stderr(&output));
-    assert!(
-        error_json(&output)["error"]["hint"]
-            .as_str()
-            .unwrap()
-            .contains("Files.ReadWrite")
-    );
 
     // Out of the policy's folders: refused before any write, both ends of a move checked.
     let scoped = Home::new();
-    scoped.write_config("[policy.scopes]\nfolders = [\"/Documents/Product\"]\n");
+    scoped.write_config(
+        "[policy]\npreset = \"full\"\n[policy.scopes]\nfolders = [\"/Documents/Product\"]\n",
+    );
     tenant.reset_log();
-    let denied = fails(
-        &tenant,
-        &scoped,
-        &["files", "upload", upload.to_str().unwrap(), "Documents"],
-        16,
-    );
-    assert!(
-        denied["message"].as_str().unwrap().contains("folders"),
-        "{denied}"
-    );
-    fails(
-        &tenant,
-        &scoped,
-        &["files", "mkdir", "Documents/Elsewhere"],
-        16,
-    );
+    for args in EVERY
+        .iter()
+        .filter(|a| !matches!(a[1], "ls" | "get" | "download" | "search"))
+    {
+        let args = with(args, "Documents/Notes.md", "Documents", local.path());
+        let denied = fails_with(&tenant, &scoped, None, &args, 16);
+        assert!(
+            denied["message"].as_str().unwrap().contains("folders"),
+            "{args:?}: {denied}"
+        );
+    }
     fails(
         &tenant,
         &scoped,
@@ -720,10 +761,17 @@ fn missing_forbidden_ambiguous_out_of_scope_and_throttled() {
     fails(
         &tenant,
         &scoped,
-        &["files", "move", "Documents/Notes.md", "Documents/Product"],
+        &[
+            "files",
+            "copy",
+            "Documents/Product/Feature requests.csv",
+            "Documents",
+        ],
         16,
     );
     assert!(writes(&tenant).is_empty(), "{:?}", writes(&tenant));
+    // Reads are not bound by scopes, and writes inside them go through.
+    ok(&tenant, &scoped, &["files", "get", "Documents/Notes.md"]);
     let inside = ok(
         &tenant,
         &scoped,
@@ -735,6 +783,32 @@ fn missing_forbidden_ambiguous_out_of_scope_and_throttled() {
         ],
     );
     assert_eq!(inside["path"], "/Documents/Product/x.txt");
+    ok(
+        &tenant,
+        &scoped,
+        &["files", "delete", "Documents/Product/x.txt"],
+    );
+
+    // Throttled: retried after Retry-After, and still done.
+    tenant.set_faults(json!({"throttle_rate": 0.3, "retry_after_s": 0, "seed": 7}));
+    for args in EVERY {
+        // The move took the item away: the delete removes it where it went.
+        let item = if args[1] == "delete" {
+            "Moved"
+        } else {
+            "Documents/Notes.md"
+        };
+        let args = with(args, item, "Documents", local.path());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = run(&tenant, &home, &args);
+        assert_eq!(status(&output), 0, "{args:?}: {}", stderr(&output));
+    }
+    tenant.set_faults(json!({}));
+    assert_eq!(at(&tenant, "Copied").0, 200);
+    assert_eq!(at(&tenant, "Documents/new").0, 200);
+    assert_eq!(at(&tenant, "Documents/x.txt").0, 200);
+    assert_eq!(at(&tenant, "Moved").0, 404, "moved, then deleted");
+    assert_eq!(at(&tenant, "Documents/Notes.md").0, 404);
 
     // Two teams named Platform: the channel reference is ambiguous and nothing is written.
     let (_, teams) = tenant.graph("GET", "/me/joinedTeams", None);
@@ -754,35 +828,17 @@ fn missing_forbidden_ambiguous_out_of_scope_and_throttled() {
     );
     assert_eq!(code, 204);
     tenant.reset_log();
-    for args in [
-        &["files", "ls", "--channel", "Platform/General"][..],
-        &["files", "mkdir", "x", "--channel", "Platform/General"][..],
-    ] {
-        let error = fails(&tenant, &home, args, 2);
+    for args in EVERY {
+        let mut args = with(args, "On-call rota.csv", "", local.path());
+        args.extend(["--channel".to_owned(), "Platform/General".to_owned()]);
+        let error = fails_with(&tenant, &home, None, &args, 2);
         assert!(
             error["message"]
                 .as_str()
                 .unwrap()
-                .contains("matches 2 teams")
+                .contains("matches 2 teams"),
+            "{args:?}: {error}"
         );
     }
     assert!(writes(&tenant).is_empty());
-
-    // Throttled: retried after Retry-After, and still done.
-    tenant.set_faults(json!({"throttle_rate": 0.3, "retry_after_s": 0, "seed": 7}));
-    let listed = ok(&tenant, &home, &["files", "ls", "Documents"]);
-    assert!(names(&listed).contains(&"Roadmap 2026.md".to_owned()));
-    ok(&tenant, &home, &["files", "mkdir", "Throttled"]);
-    ok(
-        &tenant,
-        &home,
-        &["files", "upload", upload.to_str().unwrap(), "Throttled"],
-    );
-    ok(
-        &tenant,
-        &home,
-        &["files", "copy", "Throttled/x.txt", "Throttled/y.txt"],
-    );
-    tenant.set_faults(json!({}));
-    assert_eq!(at(&tenant, "Throttled/y.txt").0, 200);
 }

@@ -211,6 +211,11 @@ impl Root {
         )
         .await?;
         let unusable = || Error::internal("Graph sent a channel folder msgate cannot use");
+        // Graph's example answer has no parentReference.path: a channel's folder sits at the
+        // root of its library, named as the channel.
+        let folder_path = FilePath::of_item(&folder)
+            .or_else(|| Some(FilePath(vec![folder["name"].as_str()?.to_owned()])))
+            .ok_or_else(unusable)?;
         Ok(Root::Channel {
             name: reference.trim().to_owned(),
             drive: folder["parentReference"]["driveId"]
@@ -218,7 +223,7 @@ impl Root {
                 .ok_or_else(unusable)?
                 .to_owned(),
             folder: folder["id"].as_str().ok_or_else(unusable)?.to_owned(),
-            folder_path: FilePath::of_item(&folder).ok_or_else(unusable)?,
+            folder_path,
         })
     }
 
@@ -463,7 +468,7 @@ pub struct Item {
     pub name: String,
     /// file or folder
     pub kind: String,
-    /// Where it is, from the root of your OneDrive or of the channel's folder
+    /// Where it is, from the root of your OneDrive or of the channel's folder (only its name when Graph does not say)
     pub path: String,
     /// Size in bytes (a folder's is what it holds)
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -22,7 +22,7 @@ pub struct Input {
     /// The file on this computer to upload (msgate reads it)
     #[schemars(extend("x-positional" = true))]
     pub local: String,
-    /// Where it goes: a folder to put it in under its own name, or a path with a new name (default: the root)
+    /// Where it goes: a folder to put it in under its own name (a trailing / requires one), or a path with a new name (default: the root)
     #[serde(default)]
     #[schemars(extend("x-positional" = true))]
     pub remote: Option<String>,
@@ -74,7 +74,14 @@ impl Operation for Upload {
             .unwrap_or_default();
         let root = Root::resolve(ctx, &input.place).await?;
         let remote = FilePath::parse_or_root(input.remote.as_deref())?;
+        let into_folder = input
+            .remote
+            .as_deref()
+            .is_some_and(|r| r.trim().ends_with('/'));
         let target = if remote.is_root() {
+            remote.join(&local_name)
+        } else if into_folder {
+            root.folder(ctx, &remote).await?;
             remote.join(&local_name)
         } else {
             match root.item(ctx, &remote).await {

@@ -103,6 +103,17 @@ impl GraphClient {
     /// Reads a collection up to `limit` items. Ask for pages of the limit's size (`$top`) where
     /// the endpoint allows, so the cut falls on a page boundary and `next_link` resumes exactly.
     pub async fn list(&self, request: Request, limit: Limit) -> Result<Listed> {
+        self.list_observed(request, limit, &mut |_| {}).await
+    }
+
+    /// [`GraphClient::list`], telling `on_page` how many items have been read after each page,
+    /// so a long listing can show its progress.
+    pub async fn list_observed(
+        &self,
+        request: Request,
+        limit: Limit,
+        on_page: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<Listed> {
         let wanted = match limit {
             Limit::Items(n) => n,
             Limit::All => usize::MAX,
@@ -118,6 +129,7 @@ impl GraphClient {
                 return Ok(listed);
             }
             listed.items.extend(page.items);
+            on_page(listed.items.len());
             if listed.items.len() == wanted && page.next_link.is_some() {
                 listed.truncated = true;
                 listed.next_link = page.next_link;

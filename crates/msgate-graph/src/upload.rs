@@ -3,23 +3,35 @@
 //!
 //! An upload session's URL is pre-authenticated and lives on a content host, like a download's
 //! redirect: fragments go there without the Graph token, and only to the cloud's content hosts.
-//! A fragment the server throttles is sent again after `Retry-After`; one whose answer is lost
-//! is not guessed at — the session is asked which bytes it still expects, and the upload goes on
-//! from there.
+//! A large file is read from disk one fragment at a time, so its size costs no memory. A
+//! fragment the server throttles is sent again after `Retry-After`; one that fails, or whose
+//! answer is lost, is not guessed at — the session is asked which bytes it still expects
+//! (`nextExpectedRanges`), and the upload goes on from there.
+//!
+//! The content's QuickXorHash is computed as it is sent and compared with the one Graph reports
+//! for the new file, so a finished upload is a verified one. That hash also settles the one case
+//! a session cannot: the last fragment's answer lost and the session gone. The file at the
+//! target path is then the upload only if it has the content's size and hash; otherwise the
+//! outcome is unknown, and nothing is uploaded a second time.
 //!
 //! Outlook's attachment sessions (files of 3 to 150 MB on a message) follow the same rules with
 //! Outlook's answers: each fragment's `200` names the next byte, the last one's `201` names the
 //! attachment in its `Location`, and the session cannot be asked where it stands — a fragment
 //! whose answer was lost is sent again, and a refusal of that range means it had arrived.
 
+use std::path::PathBuf;
+
 use bytes::Bytes;
 use msgate_core::{Error, ErrorCode, Result};
 use reqwest::header::{CONTENT_RANGE, CONTENT_TYPE};
 use reqwest::{StatusCode, Url};
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::client::{GraphClient, display_url};
+use crate::download::Progress;
 use crate::error::{self, GraphErrorBody};
+use crate::hash::QuickXor;
 use crate::request::Request;
 use crate::retry::retry_after;
 
@@ -29,7 +41,7 @@ pub const SIMPLE_UPLOAD_MAX: usize = 4 * 1024 * 1024;
 /// Fragment size: Graph requires multiples of 320 KiB; ten of them keep each request short.
 const FRAGMENT: usize = 10 * 320 * 1024;
 
-/// Attempts per fragment (throttled, failed or lost) before the upload gives up.
+/// Failed attempts in a row (throttled, failed or lost fragments) before the upload gives up.
 const FRAGMENT_ATTEMPTS: u32 = 6;
 
 /// The smallest file Outlook takes through an attachment upload session; smaller ones are
@@ -57,27 +69,127 @@ impl Conflict {
     }
 }
 
+/// The bytes of an upload.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// Already in memory.
+    Bytes(Bytes),
+    /// A local file, read a fragment at a time.
+    File(PathBuf),
+}
+
 /// A file to upload.
 #[derive(Debug, Clone)]
 pub struct Upload<'a> {
     /// The new item by path, below the Graph root and ending at the name:
     /// `/drives/{drive}/items/{folder}:/{name}:` or `/me/drive/root:/{folder}/{name}:`.
     pub item: &'a str,
-    pub bytes: Bytes,
+    pub content: Content,
     pub content_type: &'a str,
     pub conflict: Conflict,
     /// The permissions any one of which allows writing there, for the 403 hint.
     pub permissions: &'static [&'static str],
 }
 
+/// The content, opened: its size, and its bytes by range.
+enum Source {
+    Bytes(Bytes),
+    File {
+        file: tokio::fs::File,
+        path: PathBuf,
+        len: u64,
+    },
+}
+
+impl Source {
+    async fn open(content: &Content) -> Result<Source> {
+        match content {
+            Content::Bytes(bytes) => Ok(Source::Bytes(bytes.clone())),
+            Content::File(path) => {
+                let unreadable = |e: &std::io::Error| {
+                    Error::new(
+                        ErrorCode::InvalidInput,
+                        format!("cannot read '{}': {e}", path.display()),
+                    )
+                };
+                let file = tokio::fs::File::open(path)
+                    .await
+                    .map_err(|e| unreadable(&e))?;
+                let len = file.metadata().await.map_err(|e| unreadable(&e))?.len();
+                Ok(Source::File {
+                    file,
+                    path: path.clone(),
+                    len,
+                })
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Source::Bytes(bytes) => bytes.len(),
+            Source::File { len, .. } => usize::try_from(*len).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// Bytes `start..end`.
+    async fn read(&mut self, start: usize, end: usize) -> Result<Bytes> {
+        match self {
+            Source::Bytes(bytes) => Ok(bytes.slice(start..end)),
+            Source::File { file, path, .. } => {
+                let failed =
+                    |e: std::io::Error| Error::io(format!("cannot read '{}'", path.display()), &e);
+                file.seek(std::io::SeekFrom::Start(start as u64))
+                    .await
+                    .map_err(failed)?;
+                let mut buffer = vec![0u8; end - start];
+                file.read_exact(&mut buffer).await.map_err(|e| {
+                    Error::io(
+                        format!(
+                            "cannot read '{}' (did it change during the upload?)",
+                            path.display()
+                        ),
+                        &e,
+                    )
+                })?;
+                Ok(Bytes::from(buffer))
+            }
+        }
+    }
+}
+
+/// The content's hash, fed in order as bytes are first sent: a fragment sent again after a
+/// failure is not hashed twice.
+struct Hashing {
+    hash: QuickXor,
+}
+
+impl Hashing {
+    fn feed(&mut self, offset: usize, fragment: &[u8]) {
+        let hashed = usize::try_from(self.hash.len()).unwrap_or(usize::MAX);
+        let end = offset + fragment.len();
+        if offset <= hashed && end > hashed {
+            self.hash.update(&fragment[hashed - offset..]);
+        }
+    }
+}
+
 impl GraphClient {
-    /// Uploads a file and returns Graph's driveItem for it.
-    pub async fn upload(&self, upload: Upload<'_>) -> Result<Value> {
-        if upload.bytes.len() <= SIMPLE_UPLOAD_MAX {
+    /// Uploads a file and returns Graph's driveItem for it, its content hash checked when Graph
+    /// reports one. `progress` hears the bytes the server has accepted.
+    pub async fn upload(&self, upload: Upload<'_>, progress: Progress<'_>) -> Result<Value> {
+        let mut source = Source::open(&upload.content).await?;
+        let total = source.len();
+        if total <= SIMPLE_UPLOAD_MAX {
+            let bytes = source.read(0, total).await?;
+            let mut hashing = Hashing {
+                hash: QuickXor::new(),
+            };
+            hashing.feed(0, &bytes);
             let request = Request::put_bytes(
                 format!("{}/content", upload.item),
                 upload.content_type,
-                upload.bytes.clone(),
+                bytes,
             )
             .query(
                 "@microsoft.graph.conflictBehavior",
@@ -86,7 +198,9 @@ impl GraphClient {
             // Renaming makes a second copy when repeated; replacing the same bytes does not.
             .idempotent(upload.conflict != Conflict::Rename)
             .permissions(upload.permissions);
-            return self.send(&request).await?.json();
+            let item = self.send(&request).await?.json()?;
+            progress(total as u64, Some(total as u64));
+            return verified(item, &hashing.hash);
         }
         let request = Request::post(
             format!("{}/createUploadSession", upload.item),
@@ -103,7 +217,22 @@ impl GraphClient {
             )
         })?;
         let url = self.upload_location(upload_url)?;
-        self.send_fragments(&url, &upload.bytes).await
+        let mut hashing = Hashing {
+            hash: QuickXor::new(),
+        };
+        let sent = self
+            .send_fragments(&url, &mut source, &mut hashing, &mut *progress)
+            .await;
+        match sent {
+            Ok(item) => verified(item, &hashing.hash),
+            Err(err) if err.code() == ErrorCode::OutcomeUnknown => {
+                let found = self.find_lost_upload(&upload, total, &hashing.hash).await?;
+                let item = found.ok_or(err)?;
+                progress(total as u64, Some(total as u64));
+                Ok(item)
+            }
+            Err(err) => Err(err),
+        }
     }
 
     /// The session's URL, refused unless it is on one of the cloud's content hosts: it is
@@ -129,14 +258,21 @@ impl GraphClient {
         Ok(url)
     }
 
-    /// Sends the fragments in order; the last one's answer is the new item.
-    async fn send_fragments(&self, url: &Url, bytes: &Bytes) -> Result<Value> {
-        let total = bytes.len();
+    /// Sends the fragments from where the session stands; the last one's answer is the new item.
+    async fn send_fragments(
+        &self,
+        url: &Url,
+        source: &mut Source,
+        hashing: &mut Hashing,
+        progress: Progress<'_>,
+    ) -> Result<Value> {
+        let total = source.len();
         let mut offset = 0usize;
         let mut failures = 0u32;
         loop {
             let end = (offset + FRAGMENT).min(total);
-            let fragment = bytes.slice(offset..end);
+            let fragment = source.read(offset, end).await?;
+            hashing.feed(offset, &fragment);
             let range = format!("bytes {offset}-{}/{total}", end - 1);
             let sent = self
                 .http()
@@ -153,6 +289,7 @@ impl GraphClient {
                     let body = response.bytes().await;
                     match (status.as_u16(), body) {
                         (200 | 201, Ok(body)) => {
+                            progress(total as u64, Some(total as u64));
                             return serde_json::from_slice(&body).map_err(|e| {
                                 Error::new(
                                     ErrorCode::Internal,
@@ -164,12 +301,15 @@ impl GraphClient {
                         }
                         (202, Ok(body)) => {
                             let answer: Value = serde_json::from_slice(&body).unwrap_or_default();
-                            offset = next_expected(&answer).unwrap_or(end);
+                            offset = next_expected(&answer).unwrap_or(end).min(total);
                             failures = 0;
+                            progress(offset as u64, Some(total as u64));
                             continue;
                         }
+                        // Throttled, failed, lost, or not where the session stands (416): the
+                        // session says below what it still needs.
                         (429 | 503, _) => retry_after(&headers),
-                        (500..=599, _) | (_, Err(_)) => None,
+                        (416 | 500..=599, _) | (_, Err(_)) => None,
                         (_, Ok(body)) => {
                             return Err(error::from_status(
                                 status,
@@ -200,6 +340,7 @@ impl GraphClient {
             .await;
             // The fragment may or may not have arrived: the session says what it still needs.
             offset = self.session_position(url, offset, total).await?;
+            tracing::debug!(target: "msgate::graph", "upload resumes at byte {offset} of {total}");
         }
     }
 
@@ -222,6 +363,49 @@ impl GraphClient {
             )),
             _ => Ok(fallback),
         }
+    }
+
+    /// After the last answer was lost: the item at the target path, if it is this upload —
+    /// the same size and the same content hash.
+    async fn find_lost_upload(
+        &self,
+        upload: &Upload<'_>,
+        total: usize,
+        hash: &QuickXor,
+    ) -> Result<Option<Value>> {
+        if hash.len() != total as u64 {
+            return Ok(None);
+        }
+        let request = Request::get(upload.item).permissions(upload.permissions);
+        let item: Value = match self.send(&request).await {
+            Ok(response) => response.json()?,
+            Err(err) if err.code() == ErrorCode::NotFound => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let same = item["size"].as_u64() == Some(total as u64)
+            && reported_hash(&item) == Some(hash.finish().as_str());
+        Ok(same.then_some(item))
+    }
+}
+
+/// The QuickXorHash Graph reports for a file.
+fn reported_hash(item: &Value) -> Option<&str> {
+    item["file"]["hashes"]["quickXorHash"].as_str()
+}
+
+/// The item, unless Graph reports a content hash that differs from what was sent.
+fn verified(item: Value, sent: &QuickXor) -> Result<Value> {
+    match reported_hash(&item) {
+        Some(reported) if reported != sent.finish() => Err(Error::new(
+            ErrorCode::Internal,
+            format!(
+                "the uploaded file '{}' does not have the content that was sent (QuickXorHash {reported}, expected {})",
+                item["name"].as_str().unwrap_or_default(),
+                sent.finish()
+            ),
+        )
+        .with_hint("upload it again")),
+        _ => Ok(item),
     }
 }
 
@@ -353,6 +537,7 @@ fn next_expected(answer: &Value) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hash::quick_xor;
 
     #[test]
     fn the_next_expected_range_is_read_from_the_session() {
@@ -376,5 +561,23 @@ mod tests {
         );
         assert_eq!(attachment_id("https://outlook.office.com/x"), None);
         assert_eq!(FRAGMENT % (320 * 1024), 0);
+    }
+
+    #[test]
+    fn fragments_sent_again_are_hashed_once() {
+        let data: Vec<u8> = (0..100u8).collect();
+        let mut hashing = Hashing {
+            hash: QuickXor::new(),
+        };
+        hashing.feed(0, &data[..40]);
+        hashing.feed(0, &data[..40]);
+        hashing.feed(30, &data[30..70]);
+        hashing.feed(70, &data[70..]);
+        assert_eq!(hashing.hash.finish(), quick_xor(&data));
+        let item = json!({"name": "a", "file": {"hashes": {"quickXorHash": quick_xor(b"other")}}});
+        assert!(verified(item, &hashing.hash).is_err());
+        let item = json!({"name": "a", "file": {"hashes": {"quickXorHash": quick_xor(&data)}}});
+        assert!(verified(item, &hashing.hash).is_ok());
+        assert!(verified(json!({"name": "a", "file": {}}), &hashing.hash).is_ok());
     }
 }

@@ -1,14 +1,18 @@
 //! Uploads against the sandbox: small files in one `PUT`, large ones through an upload session
 //! whose fragments go to the content host without the token — and still arrive whole, in order,
-//! exactly once, when the host throttles, fails and drops answers. Large Outlook attachments go
-//! the same way to Outlook's upload URL, which refuses any request that brings a token.
+//! exactly once, when the host throttles, fails and drops answers; a lost last answer is settled
+//! by the content hash when the file at the path is the upload, and is `outcome_unknown` when it
+//! is not. Large Outlook attachments go the same way to Outlook's upload URL, which refuses any
+//! request that brings a token.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
 use bytes::Bytes;
 use msgate_core::ErrorCode;
-use msgate_graph::{ATTACHMENT_SESSION_MIN, Conflict, Request, SIMPLE_UPLOAD_MAX, Upload};
+use msgate_graph::{
+    ATTACHMENT_SESSION_MIN, Conflict, Content, Request, SIMPLE_UPLOAD_MAX, Upload, quick_xor,
+};
 use msgate_sandbox::SandboxOptions;
 use serde_json::json;
 use support::{Tenant, faults, tenant, tenant_with_scopes};
@@ -22,13 +26,16 @@ fn sample(len: usize, seed: u8) -> Bytes {
 
 async fn upload(t: &Tenant, name: &str, bytes: &Bytes) -> serde_json::Value {
     t.client
-        .upload(Upload {
-            item: &format!("/me/drive/root:/Documents/{name}:"),
-            bytes: bytes.clone(),
-            content_type: "application/octet-stream",
-            conflict: Conflict::Rename,
-            permissions: &["Files.ReadWrite"],
-        })
+        .upload(
+            Upload {
+                item: &format!("/me/drive/root:/Documents/{name}:"),
+                content: Content::Bytes(bytes.clone()),
+                content_type: "application/octet-stream",
+                conflict: Conflict::Rename,
+                permissions: &["Files.ReadWrite"],
+            },
+            &mut |_, _| {},
+        )
         .await
         .unwrap()
 }
@@ -82,29 +89,67 @@ async fn small_files_go_in_one_put_and_large_ones_in_fragments() {
 async fn fragments_survive_throttling_failures_and_lost_answers() {
     let t = tenant(SandboxOptions::default()).await;
     let large = sample(SIMPLE_UPLOAD_MAX * 3, 3);
-    let (mut completed, mut unknown) = (0, 0);
-    for seed in 1..=8 {
+    let (mut completed, mut recovered, mut unknown) = (0, 0, 0);
+    for seed in 1..=12 {
         let name = format!("stormy-{seed}.bin");
+        // Every other upload goes to a taken name: renamed, it lands elsewhere, so the file at
+        // the path cannot vouch for it.
+        let taken = seed % 2 == 0;
+        if taken {
+            upload(&t, &name, &sample(10, 9)).await;
+        }
+        t.reset_log().await;
         t.set_faults(&faults(0.3, 0.1, 0.1, seed)).await;
+        let mut accepted = Vec::new();
         let outcome = t
             .client
-            .upload(Upload {
-                item: &format!("/me/drive/root:/Documents/{name}:"),
-                bytes: large.clone(),
-                content_type: "application/octet-stream",
-                conflict: Conflict::Rename,
-                permissions: &["Files.ReadWrite"],
-            })
+            .upload(
+                Upload {
+                    item: &format!("/me/drive/root:/Documents/{name}:"),
+                    content: Content::Bytes(large.clone()),
+                    content_type: "application/octet-stream",
+                    conflict: Conflict::Rename,
+                    permissions: &["Files.ReadWrite"],
+                },
+                &mut |done, total| accepted.push((done, total)),
+            )
             .await;
         t.no_faults().await;
+        let confirmed_by_path = t
+            .requests()
+            .await
+            .iter()
+            .any(|(m, p, _)| m == "GET" && p.contains("stormy"));
         match outcome {
             Ok(item) => {
                 completed += 1;
-                assert_eq!(item["name"], name.as_str());
+                let expected = if taken {
+                    format!("stormy-{seed} 1.bin")
+                } else {
+                    name.clone()
+                };
+                assert_eq!(item["name"], expected.as_str());
+                assert_eq!(item["file"]["hashes"]["quickXorHash"], quick_xor(&large));
+                assert_eq!(
+                    accepted.last(),
+                    Some(&(large.len() as u64, Some(large.len() as u64)))
+                );
+                assert!(
+                    accepted.windows(2).all(|w| w[0].0 <= w[1].0),
+                    "{accepted:?}"
+                );
+                if confirmed_by_path {
+                    recovered += 1;
+                }
             }
-            // The last fragment's answer was lost: msgate says so rather than guess.
+            // The last fragment's answer was lost and the file at the path is not this upload:
+            // msgate says so rather than guess.
             Err(e) => {
                 assert_eq!(e.code(), ErrorCode::OutcomeUnknown, "seed {seed}: {e:?}");
+                assert!(
+                    taken,
+                    "seed {seed}: a lost answer at a free name is settled by hash"
+                );
                 unknown += 1;
             }
         }
@@ -122,6 +167,7 @@ async fn fragments_survive_throttling_failures_and_lost_answers() {
                     .as_str()
                     .unwrap()
                     .starts_with(&format!("stormy-{seed}"))
+                    && i["size"] != 10
             })
             .collect();
         assert_eq!(
@@ -136,9 +182,34 @@ async fn fragments_survive_throttling_failures_and_lost_answers() {
         );
     }
     assert!(
-        completed > 0 && unknown > 0,
-        "{completed} completed, {unknown} unknown"
+        completed > 0 && recovered > 0 && unknown > 0,
+        "{completed} completed ({recovered} after a lost last answer), {unknown} unknown"
     );
+}
+
+#[tokio::test]
+async fn large_files_are_read_from_disk_a_fragment_at_a_time() {
+    let t = tenant(SandboxOptions::default()).await;
+    let large = sample(SIMPLE_UPLOAD_MAX + 1, 4);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("disk.bin");
+    std::fs::write(&path, &large).unwrap();
+    let item = t
+        .client
+        .upload(
+            Upload {
+                item: "/me/drive/root:/Documents/disk.bin:",
+                content: Content::File(path),
+                content_type: "application/octet-stream",
+                conflict: Conflict::Fail,
+                permissions: &["Files.ReadWrite"],
+            },
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(item["size"], large.len());
+    assert_eq!(content(&t, &item).await, large);
 }
 
 #[tokio::test]

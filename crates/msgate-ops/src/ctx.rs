@@ -7,7 +7,7 @@
 //! a call context from it that shares the session's cache, records the call's writes through
 //! its own Graph handle, and carries the gate's [`Pass`]: targets noted with [`Ctx::note`] are
 //! checked by the gate before anything is written, and [`Ctx::signature`] is what the gate
-//! wants appended to messages.
+//! wants appended to messages. The face's [`Progress`] is where long work shows how far it got.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -21,6 +21,7 @@ use tokio::sync::OnceCell;
 
 use crate::catalog::{Ended, Pass};
 use crate::policy::Target;
+use crate::progress::{Progress, Silent};
 use crate::spec::Spec;
 
 /// Which face an operation was called through: recorded in the audit log and used by policy
@@ -91,6 +92,7 @@ pub struct Ctx {
     pub face: Face,
     /// Where local state lives (the inbox cursor, send caps): `$XDG_STATE_HOME/msgate/PROFILE`.
     pub state_dir: Option<PathBuf>,
+    progress: Arc<dyn Progress>,
     cache: Arc<Cache>,
     call: Option<Call>,
 }
@@ -101,9 +103,21 @@ impl Ctx {
             graph,
             face,
             state_dir,
+            progress: Arc::new(Silent),
             cache: Arc::default(),
             call: None,
         }
+    }
+
+    /// Shows long work through `progress` (the CLI's bars) instead of nowhere.
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// Where transfers and long listings report how far they got.
+    pub fn progress(&self) -> &dyn Progress {
+        self.progress.as_ref()
     }
 
     /// The context of one call: this session's cache, a Graph handle recording into `log`, and
@@ -118,6 +132,7 @@ impl Ctx {
             graph: self.graph.recording(log),
             face: self.face,
             state_dir: self.state_dir.clone(),
+            progress: self.progress.clone(),
             cache: self.cache.clone(),
             call: Some(Call {
                 spec,

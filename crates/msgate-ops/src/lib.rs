@@ -11,9 +11,11 @@ pub mod ctx;
 pub mod listing;
 mod ops;
 pub mod policy;
+pub mod progress;
 pub mod refs;
 pub mod spec;
 pub mod text;
+pub mod transfer;
 pub mod views;
 pub mod when;
 

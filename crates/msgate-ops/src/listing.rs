@@ -1,6 +1,6 @@
 //! Lists, the same way in every operation: how much to read (`limit`, `all`, `cursor`) and what
 //! comes back (`items`, and `next_cursor` when there is more) — so the CLI can say how to get the
-//! rest and an agent can ask for the next page.
+//! rest and an agent can ask for the next page. A long listing shows its progress.
 
 use msgate_core::{Error, ErrorCode, Result};
 use msgate_graph::{Limit, Listed, Request};
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ctx::Ctx;
+use crate::progress::{Position, Unit};
 
 /// Items per list unless the caller says otherwise.
 pub const DEFAULT_LIMIT: usize = 25;
@@ -77,18 +78,40 @@ impl<T> Listing<T> {
     }
 }
 
-/// Reads a collection and converts each item.
+/// Reads a collection and converts each item. A listing that takes more than one page shows
+/// its count through the context's progress.
 pub async fn read<T>(
     ctx: &Ctx,
     request: Request,
     paging: &Paging,
     convert: impl Fn(Value) -> Result<T>,
 ) -> Result<Listing<T>> {
+    let label = ctx.spec().map_or("listing", |spec| spec.name);
+    let mut pages = 0;
+    let mut shown: Option<Position> = None;
+    let listed = ctx
+        .graph
+        .list_observed(request, paging.limit(), &mut |count| {
+            pages += 1;
+            if pages == 2 {
+                shown = Some(Position::new(
+                    ctx.progress().start(label, None, Unit::Items),
+                    0,
+                ));
+            }
+            if let Some(shown) = &mut shown {
+                shown.set(count as u64);
+            }
+        })
+        .await;
+    if let Some(shown) = shown {
+        shown.finish();
+    }
     let Listed {
         items,
         truncated,
         next_link,
-    } = ctx.graph.list(request, paging.limit()).await?;
+    } = listed?;
     Ok(Listing {
         items: items.into_iter().map(convert).collect::<Result<_>>()?,
         next_cursor: next_link,

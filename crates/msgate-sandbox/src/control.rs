@@ -58,13 +58,23 @@ pub async fn reset(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-/// Record every Graph and sign-in request (not the control endpoints themselves).
+/// Paths of the content host (downloads, upload sessions, copy monitors): logged like Graph
+/// requests, so a test can see what a client sent there, but counted as neither Graph nor
+/// sign-in requests.
+const CONTENT_HOST: &[&str] = &[
+    "/_sandbox/content/",
+    "/_sandbox/upload/",
+    "/_sandbox/monitor/",
+];
+
+/// Record every Graph, sign-in and content-host request (not the control endpoints themselves).
 pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
-    if path.starts_with("/_sandbox/") && path != "/_sandbox/device/approve" {
+    let content_host = CONTENT_HOST.iter().any(|p| path.starts_with(p));
+    if path.starts_with("/_sandbox/") && path != "/_sandbox/device/approve" && !content_host {
         return response;
     }
     let entry = LogEntry {
@@ -77,7 +87,7 @@ pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: 
     let mut log = state.log.lock().unwrap_or_else(|p| p.into_inner());
     if path.starts_with(PREFIX) {
         log.graph_requests += 1;
-    } else {
+    } else if !content_host {
         log.login_requests += 1;
     }
     if log.entries.len() >= LOG_CAPACITY {

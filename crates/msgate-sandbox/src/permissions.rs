@@ -113,6 +113,55 @@ const OVERRIDES: &[Override] = &[
     ),
     // https://learn.microsoft.com/graph/api/drive-get
     ("GET /drives/{id}", Some(FILES_READ), Some(FILES_READ_APP)),
+    // A drive's root, its children and its search, as the pages for /me/drive list them:
+    // driveitem-get, driveitem-list-children, driveitem-post-children, driveitem-search.
+    (
+        "GET /drives/{id}/root",
+        Some(FILES_READ),
+        Some(FILES_READ_APP),
+    ),
+    (
+        "GET /drives/{id}/root/children",
+        Some(FILES_READ),
+        Some(FILES_READ_APP),
+    ),
+    (
+        "POST /drives/{id}/root/children",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    (
+        "GET /drives/{id}/root/search(q=@q)",
+        Some(FILES_READ),
+        Some(FILES_READ_APP),
+    ),
+    // https://learn.microsoft.com/graph/api/driveitem-update, driveitem-move, driveitem-delete,
+    // driveitem-copy, driveitem-createlink and driveitem-list-permissions: the same on any drive.
+    (
+        "PATCH /drives/{id}/items/{id_1}",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    (
+        "DELETE /drives/{id}/items/{id_1}",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    (
+        "POST /drives/{id}/items/{id_1}/copy",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    (
+        "POST /drives/{id}/items/{id_1}/createLink",
+        Some(FILES_WRITE),
+        Some(FILES_WRITE_APP),
+    ),
+    (
+        "GET /drives/{id}/items/{id_1}/permissions",
+        Some(FILES_READ),
+        Some(FILES_READ_APP),
+    ),
     // https://learn.microsoft.com/graph/api/driveitem-get
     (
         "GET /drives/{id}/items/{id_1}",

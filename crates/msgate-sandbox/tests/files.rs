@@ -1371,3 +1371,247 @@ async fn a_reset_forgets_uploads_and_keeps_the_keys() {
     assert_eq!(t.sandbox.info().confidential_client_secret, secret);
     assert_eq!(t.get(&token, "/me/drive").await.status, StatusCode::OK);
 }
+
+/// The Platform team's drive and its General channel folder, as `filesFolder` gives them.
+async fn platform_general(t: &TestSandbox, token: &str) -> (String, String) {
+    let teams = t.get(token, "/me/joinedTeams").await;
+    let team = teams.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|team| team["displayName"] == "Platform")
+        .map(id)
+        .unwrap();
+    let channels = t.get(token, &format!("/teams/{team}/channels")).await;
+    let general = channels.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["displayName"] == "General")
+        .map(id)
+        .unwrap();
+    let folder = t
+        .get(
+            token,
+            &format!("/teams/{team}/channels/{general}/filesFolder"),
+        )
+        .await;
+    (
+        folder.body["parentReference"]["driveId"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        id(&folder.body),
+    )
+}
+
+// https://learn.microsoft.com/graph/api/driveitem-update, -move, -delete, -copy, -createlink,
+// -list-permissions, -search and -list-children: each is documented for /drives/{drive-id} as
+// for /me/drive.
+#[tokio::test]
+async fn a_team_drive_takes_every_item_operation_by_drive_id() {
+    let t = start().await;
+    let token = t.user_token(FILES).await;
+    let (drive, general) = platform_general(&t, &token).await;
+    let at = |path: &str| format!("/drives/{drive}{path}");
+
+    let root = t.get(&token, &at("/root")).await;
+    assert_eq!(root.status, StatusCode::OK, "{root:?}");
+    assert_shaped_as("GET", "/me/drive/root", &root);
+    let children = t.get(&token, &at("/root/children")).await;
+    assert!(names(&children.body).contains(&"General".to_owned()));
+
+    let folder = t
+        .post(
+            &token,
+            &at(&format!("/items/{general}/children")),
+            &json!({"name": "Q3 plans", "folder": {}}),
+        )
+        .await;
+    assert_eq!(folder.status, StatusCode::CREATED);
+    let uploaded = put_content(
+        &t,
+        &token,
+        &at(&format!(
+            "/items/{general}:/Q3 plans/Runner budget.md:/content"
+        )),
+        b"runner pool budget for the third quarter\n",
+    )
+    .await;
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{uploaded:?}");
+    // "A percent-encoded path that can be used to navigate to the item" (itemReference).
+    assert_eq!(
+        uploaded.body["parentReference"]["path"],
+        format!("/drives/{drive}/root:/General/Q3%20plans")
+    );
+    let file = id(&uploaded.body);
+
+    let renamed = t
+        .graph(
+            Method::PATCH,
+            &token,
+            &at(&format!("/items/{file}")),
+            Some(&json!({"name": "Runner budget v2.md", "parentReference": {"id": general}})),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{renamed:?}");
+    assert_shaped_as("PATCH", "/me/drive/items/x", &renamed);
+    assert_eq!(renamed.body["name"], "Runner budget v2.md");
+    assert_eq!(
+        renamed.body["parentReference"]["path"],
+        format!("/drives/{drive}/root:/General")
+    );
+    // Moved back by its percent-encoded path, as Graph gives it.
+    let back = t
+        .graph(
+            Method::PATCH,
+            &token,
+            &at(&format!("/items/{file}")),
+            Some(&json!({"parentReference": {"path": format!("/drives/{drive}/root:/General/Q3%20plans")}})),
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::OK, "{back:?}");
+    assert_eq!(back.body["parentReference"]["id"], folder.body["id"]);
+
+    let copy = t
+        .post(
+            &token,
+            &at(&format!("/items/{file}/copy")),
+            &json!({"parentReference": {"driveId": drive, "id": general}, "name": "Budget copy.md"}),
+        )
+        .await;
+    assert_eq!(copy.status, StatusCode::ACCEPTED, "{copy:?}");
+    let monitor = copy.headers["location"].to_str().unwrap().to_owned();
+    let status: Value = t
+        .http
+        .get(&monitor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "completed");
+    let copied = t
+        .get(
+            &token,
+            &at(&format!(
+                "/items/{}",
+                status["resourceId"].as_str().unwrap()
+            )),
+        )
+        .await;
+    assert_eq!(copied.body["name"], "Budget copy.md");
+
+    let link = t
+        .post(
+            &token,
+            &at(&format!("/items/{file}/createLink")),
+            &json!({"type": "view", "scope": "organization"}),
+        )
+        .await;
+    assert_eq!(link.status, StatusCode::CREATED, "{link:?}");
+    assert_faithful("POST", "/me/drive/items/x/createLink", &link);
+    let permissions = t
+        .get(&token, &at(&format!("/items/{file}/permissions")))
+        .await;
+    assert_eq!(permissions.status, StatusCode::OK);
+    assert!(
+        permissions.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["link"]["webUrl"] == link.body["link"]["webUrl"])
+    );
+
+    let found = t.get(&token, &at("/root/search(q='runner budget')")).await;
+    assert_eq!(found.status, StatusCode::OK, "{found:?}");
+    let mut hits = names(&found.body);
+    hits.sort();
+    assert_eq!(hits, ["Budget copy.md", "Runner budget v2.md"]);
+
+    let deleted = t
+        .graph(Method::DELETE, &token, &at(&format!("/items/{file}")), None)
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.get(&token, &at(&format!("/items/{file}"))).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Writing to a team's library takes a write permission.
+    let reader = t
+        .user_token("User.Read Files.Read.All Team.ReadBasic.All Channel.ReadBasic.All")
+        .await;
+    let refused = t
+        .graph(
+            Method::DELETE,
+            &reader,
+            &at(&format!("/items/{}", id(&folder.body))),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Files.ReadWrite.All")
+    );
+    assert_eq!(
+        t.get(&reader, &at("/root/search(q='runner')")).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn content_host_requests_are_logged_but_not_counted_as_graph_requests() {
+    let t = start().await;
+    let token = t.user_token(FILES).await;
+    let item = item_at(&t, &token, "Documents/Notes.md").await;
+    t.http
+        .post(format!("{}/_sandbox/reset-log", t.sandbox.info().login_url))
+        .send()
+        .await
+        .unwrap();
+    download(
+        &t,
+        &token,
+        &format!("/me/drive/items/{}/content", id(&item)),
+    )
+    .await;
+    let log: Value = t
+        .http
+        .get(format!("{}/_sandbox/requests", t.sandbox.info().login_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entries: Vec<(String, u64)> = log["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap().to_owned(),
+                e["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert!(entries[0].0.ends_with("/content") && entries[0].1 == 302);
+    assert!(entries[1].0.starts_with("/_sandbox/content/") && entries[1].1 == 200);
+    let stats: Value = t
+        .http
+        .get(format!("{}/_sandbox/stats", t.sandbox.info().login_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["graph_requests"], 1);
+    assert_eq!(stats["login_requests"], 0);
+}

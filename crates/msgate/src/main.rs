@@ -13,6 +13,7 @@ mod logging;
 mod ops_cli;
 mod output;
 mod panic;
+mod progress;
 mod usage;
 
 use std::ffi::OsString;

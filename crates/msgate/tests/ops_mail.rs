@@ -79,11 +79,12 @@ fn id(value: &Value) -> String {
 }
 
 /// The writes in the sandbox's request log: (method, path).
+/// Writes that reached Graph (the log also holds the content host's upload fragments).
 fn writes(tenant: &Running) -> Vec<(String, String)> {
     tenant
         .requests()
         .into_iter()
-        .filter(|(m, _, _)| m != "GET")
+        .filter(|(m, p, _)| m != "GET" && p.starts_with("/v1.0/"))
         .map(|(m, p, _)| (m, p))
         .collect()
 }

@@ -3,10 +3,12 @@
 
 mod channel;
 mod chat;
+mod files;
 mod inbox;
 mod mail;
 mod message;
 mod presence;
+mod search;
 mod team;
 mod todo;
 mod user;
@@ -44,6 +46,10 @@ pub const GROUPS: &[(&str, &str)] = &[
         "Availability: see who is free, set your status and status message",
     ),
     (
+        "files",
+        "Files in your OneDrive or a channel: list, transfer, organize, share, find",
+    ),
+    (
         "message.attachments",
         "Files, images and cards a message carries: list them, save one",
     ),
@@ -76,6 +82,8 @@ pub fn entries() -> Vec<Entry> {
         presence::entries(),
         mail::entries(),
         todo::entries(),
+        files::entries(),
+        search::entries(),
     ]
     .into_iter()
     .flatten()

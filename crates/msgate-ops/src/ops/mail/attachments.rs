@@ -13,9 +13,10 @@ use super::{READ, message_path};
 use crate::catalog::Operation;
 use crate::ctx::Ctx;
 use crate::listing::Listing;
-use crate::ops::message::attachments::{Saved, destination, safe_file_name, save};
+use crate::ops::message::attachments::Saved;
 use crate::refs::exactly_one;
 use crate::spec::{Risk, Spec};
+use crate::transfer::{self, Expected, safe_file_name};
 
 pub struct ListAttachments;
 pub struct Download;
@@ -158,20 +159,30 @@ impl Operation for Download {
             .map_err(|e| e.with_hint("choose one with --attachment NAME or ID"))?,
         };
         let name = safe_file_name(&chosen.name, &chosen.id);
-        let destination = destination(input.out.as_deref(), &name, input.force)?;
+        let destination = transfer::destination(input.out.as_deref(), &name, input.force)?;
         let request = Request::get(format!(
             "{}/attachments/{}/$value",
             message_path(&input.id),
             segment(&chosen.id)
         ))
         .permissions(READ);
-        let (bytes, content_type) = save(ctx, request, &destination).await?;
+        let saved = transfer::save(
+            ctx,
+            request,
+            &destination,
+            Expected {
+                label: &name,
+                size: None,
+                quick_xor: None,
+            },
+        )
+        .await?;
         Ok(Saved {
             id: chosen.id,
             name,
             path: destination.to_string_lossy().into_owned(),
-            bytes,
-            content_type: content_type.or(chosen.content_type),
+            bytes: saved.bytes,
+            content_type: saved.content_type.or(chosen.content_type),
         })
     }
 }

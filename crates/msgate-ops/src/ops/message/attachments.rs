@@ -6,10 +6,8 @@
 //! folder of the team's library, reached through `filesFolder` by its path there; anywhere else
 //! (chat files live in their sender's OneDrive) the shares API resolves the URL, which works for
 //! any file the signed-in user may open. Inline images are the message's hosted contents.
-//! Downloads follow Graph's redirect to the content host without the token, and land in a
-//! temporary file renamed into place, so a broken transfer never leaves half a file behind.
-
-use std::path::{Path, PathBuf};
+//! Downloads follow Graph's redirect to the content host without the token and are saved the
+//! way every download is (`transfer`).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -29,6 +27,7 @@ use crate::refs::deeplink::percent_decode;
 use crate::refs::{Conversation, MessageAt};
 use crate::spec::{Risk, Spec};
 use crate::text::html::{Token, tokenize};
+use crate::transfer::{self, Expected, safe_file_name};
 
 pub struct ListAttachments;
 pub struct Download;
@@ -186,7 +185,7 @@ impl Operation for Download {
             .or_else(|| attachment.url.as_deref().and_then(last_segment))
             .unwrap_or_else(|| attachment.id.clone());
         let name = safe_file_name(&name, &attachment.id);
-        let destination = destination(input.out.as_deref(), &name, input.force)?;
+        let destination = transfer::destination(input.out.as_deref(), &name, input.force)?;
         let request = match attachment.kind.as_str() {
             "image" => Request::get(format!(
                 "{}/hostedContents/{}/$value",
@@ -199,13 +198,23 @@ impl Operation for Download {
                 file_request(ctx, &at, url).await?
             }
         };
-        let (bytes, content_type) = save(ctx, request, &destination).await?;
+        let saved = transfer::save(
+            ctx,
+            request,
+            &destination,
+            Expected {
+                label: &name,
+                size: None,
+                quick_xor: None,
+            },
+        )
+        .await?;
         Ok(Saved {
             id: attachment.id,
             name,
             path: destination.to_string_lossy().into_owned(),
-            bytes,
-            content_type,
+            bytes: saved.bytes,
+            content_type: saved.content_type,
         })
     }
 }
@@ -300,42 +309,6 @@ fn last_segment(url: &str) -> Option<String> {
     (!decoded.is_empty()).then_some(decoded)
 }
 
-/// A name safe to create in a directory: no separators, no `..`, no control characters.
-pub(crate) fn safe_file_name(name: &str, fallback: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| match c {
-            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-            c if c.is_control() => '_',
-            c => c,
-        })
-        .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
-    if cleaned.is_empty() {
-        safe_file_name(fallback, "attachment")
-    } else {
-        cleaned
-    }
-}
-
-/// Where the download goes: `out` as a file, `name` inside `out` when it is a directory, or
-/// `name` in the current directory.
-pub(crate) fn destination(out: Option<&str>, name: &str, force: bool) -> Result<PathBuf> {
-    let path = match out {
-        Some(out) if Path::new(out).is_dir() => Path::new(out).join(name),
-        Some(out) => PathBuf::from(out),
-        None => PathBuf::from(name),
-    };
-    if path.exists() && !force {
-        return Err(Error::new(
-            ErrorCode::Conflict,
-            format!("'{}' already exists", path.display()),
-        )
-        .with_hint("choose another --out, or replace it with --force"));
-    }
-    Ok(path)
-}
-
 /// The request for a file attachment's content, by its SharePoint or OneDrive URL.
 async fn file_request(ctx: &Ctx, at: &MessageAt, url: &str) -> Result<Request> {
     if let Conversation::Channel { .. } = at.conversation {
@@ -380,41 +353,6 @@ fn share_token(url: &str) -> String {
     format!("u!{}", URL_SAFE_NO_PAD.encode(url.trim()))
 }
 
-/// Streams the content into a temporary file next to `destination`, then renames it there.
-pub(crate) async fn save(
-    ctx: &Ctx,
-    request: Request,
-    destination: &Path,
-) -> Result<(u64, Option<String>)> {
-    let partial = destination.with_file_name(format!(
-        ".{}.msgate-part",
-        destination
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    ));
-    let mut file = tokio::fs::File::create(&partial)
-        .await
-        .map_err(|e| Error::io(format!("cannot write {}", partial.display()), &e))?;
-    let outcome = ctx
-        .graph
-        .download(request, &mut file, 0, &mut |_, _| {})
-        .await;
-    drop(file);
-    match outcome {
-        Ok(download) => {
-            tokio::fs::rename(&partial, destination)
-                .await
-                .map_err(|e| Error::io(format!("cannot write {}", destination.display()), &e))?;
-            Ok((download.written, download.content_type))
-        }
-        Err(err) => {
-            let _ = tokio::fs::remove_file(&partial).await;
-            Err(err)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,10 +391,7 @@ mod tests {
     }
 
     #[test]
-    fn names_are_made_safe_and_urls_resolved_below_their_folder() {
-        assert_eq!(safe_file_name("../../etc/passwd", "x"), "_.._etc_passwd");
-        assert_eq!(safe_file_name("..", "id-1"), "id-1");
-        assert_eq!(safe_file_name("a\u{7}b.txt", "x"), "a_b.txt");
+    fn urls_are_resolved_below_their_folder() {
         assert_eq!(
             relative_to(
                 "https://s.example.invalid/sites/P/Shared%20Documents/General/Sub/a%20b.txt",

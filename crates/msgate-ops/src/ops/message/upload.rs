@@ -16,7 +16,7 @@ use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use msgate_core::{Error, ErrorCode, Result};
 use msgate_graph::api::segment;
-use msgate_graph::{Conflict, Limit, Request, Upload};
+use msgate_graph::{Conflict, Content, Limit, Request, Upload};
 use serde_json::{Value, json};
 
 use crate::ctx::Ctx;
@@ -238,16 +238,16 @@ pub async fn upload_files(
     for file in files {
         let upload = Upload {
             item: &format!("{folder_path}/{}:", segment(&file.name)),
-            bytes: file.bytes,
+            content: Content::Bytes(file.bytes),
             content_type: file.content_type,
             conflict: Conflict::Rename,
             permissions,
         };
-        let item = match ctx.graph.upload(upload.clone()).await {
+        let item = match ctx.graph.upload(upload.clone(), &mut |_, _| {}).await {
             // The sender's first file in a chat: the folder is made, as Teams makes it.
             Err(e) if e.code() == ErrorCode::NotFound && conversation.is_chat() => {
                 create_chat_files_folder(ctx).await?;
-                ctx.graph.upload(upload).await?
+                ctx.graph.upload(upload, &mut |_, _| {}).await?
             }
             other => other?,
         };

@@ -40,6 +40,7 @@ use crate::state::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
     let search = format!("/me/drive/root/{}", address::SEARCH_SEGMENT);
+    let drive_search = format!("/drives/{{id}}/root/{}", address::SEARCH_SEGMENT);
     Router::new()
         .route("/me/drive", get(items::get_drive))
         .route("/me/drive/root", get(items::get_item))
@@ -78,7 +79,27 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route("/me/drive/items/{id_1}/invite", post(items::invite))
         .route("/drives/{id}", get(items::get_drive))
-        .route("/drives/{id}/items/{id_1}", get(items::get_item))
+        .route("/drives/{id}/root", get(items::get_item))
+        .route(
+            "/drives/{id}/root/children",
+            get(items::list_children).post(items::create_folder),
+        )
+        .route(&drive_search, get(items::search))
+        .route(
+            "/drives/{id}/items/{id_1}",
+            get(items::get_item)
+                .patch(items::update_item)
+                .delete(items::delete_item),
+        )
+        .route("/drives/{id}/items/{id_1}/copy", post(items::copy_item))
+        .route(
+            "/drives/{id}/items/{id_1}/createLink",
+            post(items::create_link),
+        )
+        .route(
+            "/drives/{id}/items/{id_1}/permissions",
+            get(items::list_permissions),
+        )
         .route(
             "/drives/{id}/items/{id_1}/children",
             get(items::list_children).post(items::create_folder),

@@ -17,7 +17,7 @@ use super::address::Reference;
 use super::quickxor::quick_xor_hash;
 use super::{invalid_request, item_not_found, name_already_exists};
 use crate::graph::error::GraphResult;
-use crate::graph::odata::percent_encode;
+use crate::graph::odata::{percent_decode, percent_encode};
 use crate::ids;
 use crate::store::Store;
 
@@ -145,11 +145,13 @@ pub fn relative_path(drive: &Drive, item: &Value) -> String {
     if is_root(item) {
         return String::new();
     }
-    let parent = item["parentReference"]["path"]
-        .as_str()
-        .and_then(|p| p.strip_prefix(&drive.root_path()))
-        .unwrap_or_default()
-        .trim_start_matches('/');
+    let parent = percent_decode(
+        item["parentReference"]["path"]
+            .as_str()
+            .and_then(|p| p.strip_prefix(&drive.root_path()))
+            .unwrap_or_default(),
+    );
+    let parent = parent.trim_start_matches('/');
     let name = item["name"].as_str().unwrap_or_default();
     if parent.is_empty() {
         name.to_owned()
@@ -246,10 +248,12 @@ fn place(drive: &Drive, item: &mut Value, parent: Option<&Value>) {
             let parent_path = relative_path(drive, parent);
             reference["id"] = parent["id"].clone();
             reference["name"] = parent["name"].clone();
+            // "A percent-encoded path that can be used to navigate to the item"
+            // (https://learn.microsoft.com/graph/api/resources/itemreference).
             reference["path"] = json!(if parent_path.is_empty() {
                 drive.root_path()
             } else {
-                format!("{}/{parent_path}", drive.root_path())
+                format!("{}/{}", drive.root_path(), percent_encode(&parent_path))
             });
             let name = item["name"].as_str().unwrap_or_default();
             let full = if parent_path.is_empty() {
@@ -382,7 +386,10 @@ impl Tree {
                 .strip_prefix(&drive.root_path())
                 .or_else(|| path.strip_prefix("/drive/root:"))
                 .ok_or_else(|| invalid_request("parentReference.path is not in this drive."))?;
-            self.existing(&Reference::parse(&format!("root:{below}")))?
+            self.existing(&Reference::parse(&format!(
+                "root:{}",
+                percent_decode(below)
+            )))?
         } else {
             return Err(invalid_request(
                 "parentReference needs the id or the path of the destination folder.",

@@ -66,10 +66,13 @@ impl Pager {
             return Ok(None);
         };
         let page = Page::from_body(self.client.send(&request).await?.json()?);
-        self.next = page
-            .next_link
-            .as_ref()
-            .map(|link| Request::get(link.clone()).permissions(request.permissions));
+        // A nextLink carries the query, not the headers: `Prefer` (a calendar's time zone) and
+        // `ConsistencyLevel` must be sent with every page.
+        self.next = page.next_link.as_ref().map(|link| {
+            let mut next = Request::get(link.clone()).permissions(request.permissions);
+            next.headers = request.headers.clone();
+            next
+        });
         Ok(Some(page))
     }
 

@@ -16,7 +16,7 @@ use msgate_graph::api::{chats, messages};
 use msgate_graph::{DeltaStart, GraphClient, Limit, Request, StaticToken, WriteLog, WriteOutcome};
 use msgate_sandbox::SandboxOptions;
 use serde_json::Value;
-use support::{faults, tenant, tenant_with};
+use support::{faults, tenant, tenant_with, tenant_with_scopes};
 
 #[tokio::test]
 async fn every_read_completes_under_throttling_and_server_errors() {
@@ -641,4 +641,29 @@ async fn reads_complete_within_the_teams_per_app_budgets() {
         started.elapsed() >= Duration::from_secs(1),
         "Retry-After was honoured"
     );
+}
+
+#[tokio::test]
+async fn every_page_of_a_list_carries_the_requests_headers() {
+    let t = tenant_with_scopes(&["User.Read", "Calendars.Read"]).await;
+    let now = jiff::Timestamp::now();
+    let fortnight = jiff::SignedDuration::from_hours(24 * 14);
+    let request = Request::get("/me/calendarView")
+        .query("startDateTime", (now - fortnight).to_string())
+        .query("endDateTime", (now + fortnight).to_string())
+        .top(3)
+        .header("Prefer", "outlook.timezone=\"Tokyo Standard Time\"")
+        .permissions(&["Calendars.Read"]);
+    let listed = t.client.list(request, Limit::All).await.unwrap();
+    assert!(
+        listed.items.len() > 6,
+        "several pages: {}",
+        listed.items.len()
+    );
+    for event in &listed.items {
+        assert_eq!(
+            event["start"]["timeZone"], "Tokyo Standard Time",
+            "a later page lost the Prefer header: {event}"
+        );
+    }
 }

@@ -18,6 +18,7 @@ pub mod text;
 pub mod transfer;
 pub mod views;
 pub mod when;
+pub mod zone;
 
 pub use catalog::{Catalog, Ended, Entry, Gate, OpenGate, Operation, Pass};
 pub use ctx::{Ctx, Face};

@@ -721,6 +721,155 @@ async fn deleting_one_occurrence_cancels_just_that_one() {
     assert_eq!(master.body["cancelledOccurrences"][0], occurrence["id"]);
 }
 
+/// https://learn.microsoft.com/graph/api/event-accept and event-decline take an occurrence's id
+/// too: that one occurrence is answered (it becomes an exception), the series keeps its answer.
+#[tokio::test]
+async fn answering_one_occurrence_changes_just_that_one() {
+    let t = start().await;
+    let ada = t.user_token(SCOPES).await;
+    let dev = token_for(&t, "dev.patel").await;
+    let view = |day: Date| {
+        format!(
+            "/me/calendarView?startDateTime={}&endDateTime={}",
+            utc(day, 0, 0),
+            utc(day, 23, 59)
+        )
+    };
+    let standup = |response: &Response| -> Value {
+        assert_faithful("GET", "/me/calendarView", response);
+        find(all_events(response), "Product stand-up").clone()
+    };
+    let (first, second, third) = (working_day(1), working_day(2), working_day(3));
+    let devs = standup(&t.get(&dev, &view(first)).await);
+    assert_eq!(devs["responseStatus"]["response"], "tentativelyAccepted");
+    let path = format!("/me/events/{}", devs["id"].as_str().unwrap());
+    let accepted = act(
+        &t,
+        &dev,
+        &format!("{path}/accept"),
+        &json!({"comment": "I'll be there", "sendResponse": true}),
+    )
+    .await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "{accepted:?}");
+
+    let answered = standup(&t.get(&dev, &view(first)).await);
+    assert_eq!(answered["id"], devs["id"], "the occurrence keeps its id");
+    assert_eq!(answered["type"], "exception");
+    assert_eq!(answered["responseStatus"]["response"], "accepted");
+    assert_eq!(answered["showAs"], "busy");
+    let one = t.get(&dev, &path).await;
+    assert_faithful("GET", "/me/events/{id}", &one);
+    assert_eq!(one.body["type"], "exception");
+    let untouched = standup(&t.get(&dev, &view(second)).await);
+    assert_eq!(untouched["type"], "occurrence");
+    assert_eq!(
+        untouched["responseStatus"]["response"],
+        "tentativelyAccepted"
+    );
+    let master = t
+        .get(
+            &dev,
+            &format!("/me/events/{}", devs["seriesMasterId"].as_str().unwrap()),
+        )
+        .await;
+    assert_faithful("GET", "/me/events/{id}", &master);
+    assert_eq!(
+        master.body["responseStatus"]["response"],
+        "tentativelyAccepted"
+    );
+    assert!(
+        master.body.get("exceptionOccurrences").is_none(),
+        "only when expanded"
+    );
+
+    // The organizer's occurrence records the answer; the rest of the series does not.
+    let dev_in = |event: &Value| -> String {
+        event["attendees"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["emailAddress"]["address"] == upn("dev.patel"))
+            .unwrap()["status"]["response"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let adas = standup(&t.get(&ada, &view(first)).await);
+    assert_eq!(
+        (adas["type"].as_str(), dev_in(&adas).as_str()),
+        (Some("exception"), "accepted")
+    );
+    assert_eq!(
+        dev_in(&standup(&t.get(&ada, &view(second)).await)),
+        "tentativelyAccepted"
+    );
+
+    // Declining one occurrence takes just that one out of Dev's calendar.
+    let declined_id = standup(&t.get(&dev, &view(third)).await)["id"].clone();
+    let declined = act(
+        &t,
+        &dev,
+        &format!("/me/events/{}/decline", declined_id.as_str().unwrap()),
+        &json!({"sendResponse": true}),
+    )
+    .await;
+    assert_eq!(declined.status, StatusCode::ACCEPTED);
+    let third_day = t.get(&dev, &view(third)).await;
+    assert!(
+        all_events(&third_day)
+            .iter()
+            .all(|e| e["subject"] != "Product stand-up"),
+        "{third_day:?}"
+    );
+    assert_eq!(
+        dev_in(&standup(&t.get(&ada, &view(third)).await)),
+        "declined"
+    );
+    let series = format!("/me/events/{}", adas["seriesMasterId"].as_str().unwrap());
+    let changed = patch(&t, &ada, &series, &json!({"importance": "high"})).await;
+    assert_eq!(changed.status, StatusCode::OK, "{changed:?}");
+    let third_day = t.get(&dev, &view(third)).await;
+    assert!(
+        all_events(&third_day)
+            .iter()
+            .all(|e| e["subject"] != "Product stand-up"),
+        "an organizer's change keeps an attendee's declined occurrence out: {third_day:?}"
+    );
+    let organizer_answers = t
+        .post(
+            &ada,
+            &format!("/me/events/{}/accept", adas["id"].as_str().unwrap()),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(organizer_answers.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        organizer_answers.body["error"]["code"],
+        "ErrorCalendarIsOrganizerForAccept"
+    );
+
+    // Moving the series drops the answers given to single occurrences.
+    let master = t.get(&ada, &series).await.body;
+    let start_day: Date = master["start"]["dateTime"].as_str().unwrap()[..10]
+        .parse()
+        .unwrap();
+    let moved = patch(
+        &t,
+        &ada,
+        &series,
+        &json!({"start": local(start_day, 10, 0), "end": local(start_day, 10, 15)}),
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::OK, "{moved:?}");
+    let after = standup(&t.get(&dev, &view(first)).await);
+    assert_eq!(after["type"], "occurrence");
+    assert_eq!(after["responseStatus"]["response"], "notResponded");
+    assert_eq!(
+        after["start"]["dateTime"],
+        format!("{first}T10:00:00.0000000")
+    );
+}
+
 #[tokio::test]
 async fn a_teams_meeting_event_creates_an_online_meeting_found_by_its_join_url() {
     let t = start().await;

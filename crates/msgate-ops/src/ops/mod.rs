@@ -1,16 +1,20 @@
 //! Every operation, one file each, grouped by area. An area's `entries()` lists its operations;
 //! `entries()` here lists the areas. Adding an operation = one file + one line in its area.
 
+mod calendar;
 mod channel;
 mod chat;
 mod files;
 mod inbox;
 mod mail;
+mod meeting;
 mod message;
 mod presence;
+mod recording;
 mod search;
 mod team;
 mod todo;
+mod transcript;
 mod user;
 
 use crate::catalog::Entry;
@@ -50,6 +54,19 @@ pub const GROUPS: &[(&str, &str)] = &[
         "Files in your OneDrive or a channel: list, transfer, organize, share, find",
     ),
     (
+        "calendar",
+        "Your calendar: events in a time range, invitations, free/busy, meeting times",
+    ),
+    (
+        "meeting",
+        "Teams meetings: list with join links, details, create, attendance",
+    ),
+    (
+        "transcript",
+        "What was said in a meeting: list transcripts, read one as Markdown",
+    ),
+    ("recording", "Meeting recordings: list them, save one"),
+    (
         "message.attachments",
         "Files, images and cards a message carries: list them, save one",
     ),
@@ -84,6 +101,10 @@ pub fn entries() -> Vec<Entry> {
         todo::entries(),
         files::entries(),
         search::entries(),
+        calendar::entries(),
+        meeting::entries(),
+        transcript::entries(),
+        recording::entries(),
     ]
     .into_iter()
     .flatten()

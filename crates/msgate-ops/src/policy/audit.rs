@@ -141,7 +141,10 @@ impl AuditLog {
                         line.insert("team".into(), json!(team_id));
                         line.insert("id".into(), json!(hash(channel_id)));
                     }
-                    Target::Chat { id } | Target::User { id } => {
+                    Target::Chat { id }
+                    | Target::User { id }
+                    | Target::Event { id }
+                    | Target::Meeting { id } => {
                         line.insert("id".into(), json!(hash(id)));
                     }
                     Target::MailRecipient { address } => {

@@ -38,6 +38,14 @@ pub enum Target {
     File {
         path: String,
     },
+    /// A calendar event or occurrence, by its Outlook id.
+    Event {
+        id: String,
+    },
+    /// A Teams online meeting, by its Graph id.
+    Meeting {
+        id: String,
+    },
 }
 
 impl Target {
@@ -49,6 +57,8 @@ impl Target {
             Target::User { .. } => "user",
             Target::MailRecipient { .. } => "mail_recipient",
             Target::File { .. } => "file",
+            Target::Event { .. } => "event",
+            Target::Meeting { .. } => "meeting",
         }
     }
 }
@@ -98,7 +108,11 @@ impl Scopes {
                 Some(chats) if !chat_listed(ctx, chats, id).await => Some("chats"),
                 _ => None,
             },
-            Target::User { .. } | Target::MailRecipient { .. } | Target::File { .. } => None,
+            Target::User { .. }
+            | Target::MailRecipient { .. }
+            | Target::File { .. }
+            | Target::Event { .. }
+            | Target::Meeting { .. } => None,
         }
     }
 
@@ -106,7 +120,8 @@ impl Scopes {
     /// files); `None` for the others.
     pub fn excludes_offline(&self, target: &Target) -> Option<Option<&'static str>> {
         match target {
-            Target::User { .. } => Some(None),
+            // No scope lists calendars or meetings: invitations are checked as mail recipients.
+            Target::User { .. } | Target::Event { .. } | Target::Meeting { .. } => Some(None),
             Target::MailRecipient { address } => Some(match &self.mail_domains {
                 Some(domains) if !domain_listed(domains, address) => Some("mail_domains"),
                 _ => None,

@@ -2,7 +2,8 @@
 //!
 //! Wherever an operation takes an id it also takes what a person would say: a user by email, UPN
 //! or unique display name; a chat by topic or by its members; a team and channel by name
-//! (`Platform/eng`); any Teams link copied from the client; or the raw id. A reference that fits
+//! (`Platform/eng`); a calendar event or Teams meeting by subject, join link or `last-with:Ben`
+//! (see [`calendar`]); any Teams link copied from the client; or the raw id. A reference that fits
 //! several things is a usage error listing the candidates (exit 2); one that fits nothing is
 //! not found (exit 13). What was read to resolve one is kept for the rest of the run.
 //!
@@ -12,6 +13,7 @@
 //! reporting, for resolving one thing on the way to another and for the policy's own scope
 //! entries.
 
+pub mod calendar;
 pub mod deeplink;
 
 use msgate_core::{Error, ErrorCode, Result};
@@ -20,6 +22,7 @@ use msgate_graph::{Limit, Request};
 use serde::Deserialize;
 use serde_json::Value;
 
+pub use self::calendar::{Event, Meeting, Need, event, meeting};
 use self::deeplink::DeepLink;
 use crate::ctx::Ctx;
 use crate::policy::Target;

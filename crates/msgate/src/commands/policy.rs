@@ -212,7 +212,11 @@ fn check_targets(
         .map(|(t, (target, outside))| {
             let mut row = json!({"target": t.text, "kind": target.kind(), "outside": outside});
             match &target {
-                Target::Team { id } | Target::Chat { id } | Target::User { id } => {
+                Target::Team { id }
+                | Target::Chat { id }
+                | Target::User { id }
+                | Target::Event { id }
+                | Target::Meeting { id } => {
                     row["id"] = json!(id);
                 }
                 Target::Channel {

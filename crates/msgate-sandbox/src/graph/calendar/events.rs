@@ -316,6 +316,7 @@ pub async fn update(
     let is_organizer = event["isOrganizer"] == true;
     if is_organizer && retimed {
         ask_again(&mut event);
+        drop_exceptions(&mut event);
     }
     if is_organizer && body["isOnlineMeeting"] == true && before["onlineMeeting"].is_null() {
         add_teams_meeting(&state, me, &mut event, &directory).await?;
@@ -339,7 +340,7 @@ pub async fn editable(state: &AppState, me: &str, id: &str) -> GraphResult<Value
         return Err(GraphError::new(
             StatusCode::BAD_REQUEST,
             "ErrorInvalidRequest",
-            "The sandbox changes and answers whole series only; use the series master's id.",
+            "The sandbox changes whole series only; use the series master's id.",
         ));
     }
     Ok(instances::find(state, me, id).await?.doc)
@@ -427,6 +428,32 @@ fn ask_again(event: &mut Value) {
     }
 }
 
+/// The occurrences missing from an attendee's copy of a series once the organizer's list has been
+/// copied over it: the organizer's cancellations named by the copy's own occurrence ids (an
+/// occurrence id names its series), and the ones the attendee declined (`before`). `None` when the
+/// meeting is no longer a series.
+fn cancelled_in_copy(copy: &Value, before: &Value) -> Option<Value> {
+    let organizers = copy["cancelledOccurrences"].as_array()?;
+    let copy_id = copy["id"].as_str().unwrap_or_default();
+    let mut list: Vec<Value> = before.as_array().cloned().unwrap_or_default();
+    for id in organizers.iter().filter_map(Value::as_str) {
+        if let Ok(ItemId::Occurrence { date, .. }) = shapes::classify(id) {
+            let mine = json!(shapes::occurrence_id(copy_id, date));
+            if !list.contains(&mine) {
+                list.push(mine);
+            }
+        }
+    }
+    Some(json!(list))
+}
+
+/// A series moved to a new time loses the answers given to single occurrences, as in Outlook.
+fn drop_exceptions(event: &mut Value) {
+    if let Some(object) = event.as_object_mut() {
+        object.remove(shapes::EXCEPTIONS);
+    }
+}
+
 async fn add_teams_meeting(
     state: &AppState,
     me: &str,
@@ -471,12 +498,17 @@ async fn propagate(
             .iter()
             .any(|a| shapes::same_address(a, &address))
         {
+            let declined = copy["cancelledOccurrences"].clone();
             for field in shapes::SHARED_FIELDS {
                 copy[*field] = after.get(*field).cloned().unwrap_or(Value::Null);
+            }
+            if let Some(cancelled) = cancelled_in_copy(&copy, &declined) {
+                copy["cancelledOccurrences"] = cancelled;
             }
             if retimed {
                 copy["responseStatus"] = json!({"response": "notResponded", "time": shapes::NEVER});
                 copy["showAs"] = json!("tentative");
+                drop_exceptions(&mut copy);
             }
         } else {
             cancelled(&mut copy, &now);

@@ -1,6 +1,7 @@
 //! What a calendar holds in a time window: single events as stored, and series masters expanded
 //! into their occurrences (each with its own id, `type: occurrence` and `seriesMasterId`),
-//! minus the occurrences the organizer cancelled.
+//! minus the occurrences the organizer cancelled, and with the occurrences that were changed on
+//! their own (an answer to just that one) shown as their exceptions (`type: exception`).
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -95,6 +96,14 @@ impl Series {
         if cancelled {
             return None;
         }
+        if let Some(exception) = exception(master, &id) {
+            let (start, end) = Times::of(exception)?;
+            return Some(Instance {
+                doc: exception.clone(),
+                start,
+                end,
+            });
+        }
         let start = self
             .tz
             .to_timestamp(date.to_datetime(self.local_start))
@@ -116,8 +125,31 @@ impl Series {
         doc["end"] = shapes::utc(end);
         if let Some(object) = doc.as_object_mut() {
             object.remove("cancelledOccurrences");
+            object.remove(shapes::EXCEPTIONS);
         }
         Some(Instance { doc, start, end })
+    }
+}
+
+/// The exception a series master keeps for one of its occurrences: the occurrence as changed.
+fn exception<'a>(master: &'a Value, occurrence_id: &str) -> Option<&'a Value> {
+    master[shapes::EXCEPTIONS]
+        .as_array()?
+        .iter()
+        .find(|e| e["id"] == occurrence_id)
+}
+
+/// Keeps `changed` (an occurrence of `master` with its own answer or status) as an exception:
+/// from now on the series shows it in place of the occurrence, with `type: exception`.
+pub fn keep_exception(master: &mut Value, mut changed: Value) {
+    changed["type"] = json!("exception");
+    let id = changed["id"].clone();
+    if !master[shapes::EXCEPTIONS].is_array() {
+        master[shapes::EXCEPTIONS] = json!([]);
+    }
+    if let Some(list) = master[shapes::EXCEPTIONS].as_array_mut() {
+        list.retain(|e| e["id"] != id);
+        list.push(changed);
     }
 }
 

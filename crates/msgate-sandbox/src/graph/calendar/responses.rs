@@ -1,5 +1,5 @@
-//! Answering and calling off meetings: accept, tentatively accept, decline (attendees) and cancel
-//! (organizers). Each answers 202 Accepted with no body, as Graph does
+//! Answering and calling off meetings: accept, tentatively accept, decline (attendees, for a whole
+//! series or one occurrence) and cancel (organizers). Each answers 202 Accepted with no body, as Graph does
 //! (https://learn.microsoft.com/graph/api/event-accept, event-tentativelyaccept, event-decline,
 //! event-cancel); the subset's metadata says 204, the service and its documentation say 202.
 
@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::events::{self, mailbox_of};
+use super::instances;
 use super::shapes::{self, ItemId};
 use super::{ActionBody, param};
 use crate::clock;
@@ -101,6 +102,10 @@ async fn answer(
     answer: Answer,
 ) -> GraphResult<StatusCode> {
     let me = caller.me()?;
+    if let ItemId::Occurrence { master, date } = shapes::classify(&id)? {
+        answer_occurrence(&state, me, (&master, date), &body, answer).await?;
+        return Ok(StatusCode::ACCEPTED);
+    }
     let mut event = events::editable(&state, me, &id).await?;
     if event["isOrganizer"] == true {
         return Err(answer.organizer_refusal());
@@ -143,6 +148,84 @@ async fn answer(
         }
     }
     Ok(StatusCode::ACCEPTED)
+}
+
+/// An answer to one occurrence of a series: in the attendee's calendar that occurrence becomes an
+/// exception carrying the answer (a declined one leaves the calendar), and unless `sendResponse`
+/// is false the organizer's occurrence records it the same way; the rest of the series keeps its
+/// answer.
+async fn answer_occurrence(
+    state: &AppState,
+    me: &str,
+    (master_id, date): (&str, jiff::civil::Date),
+    body: &Value,
+    answer: Answer,
+) -> GraphResult<()> {
+    let mut series = state
+        .store
+        .get("event", me, master_id)
+        .await?
+        .ok_or_else(shapes::event_not_found)?;
+    let occurrence = instances::occurrence_on(&series, date)
+        .ok_or_else(shapes::event_not_found)?
+        .doc;
+    if series["isOrganizer"] == true {
+        return Err(answer.organizer_refusal());
+    }
+    if occurrence["isCancelled"] == true {
+        return Err(answer.cancelled_refusal());
+    }
+    let now = clock::now();
+    let directory = state.users().await?;
+    let organizer = organizer_copy(state, &series, &directory).await?;
+    match answer {
+        Answer::Decline => {
+            let id = occurrence["id"].clone();
+            if let Some(list) = series["cancelledOccurrences"].as_array_mut() {
+                list.push(id.clone());
+            } else {
+                series["cancelledOccurrences"] = json!([id.clone()]);
+            }
+            if let Some(list) = series[shapes::EXCEPTIONS].as_array_mut() {
+                list.retain(|e| e["id"] != id);
+            }
+        }
+        Answer::Accept | Answer::Tentative => {
+            let mut changed = occurrence;
+            changed["responseStatus"] = json!({"response": answer.response(), "time": now});
+            changed["showAs"] = match (answer, &organizer) {
+                (Answer::Accept, Some((_, theirs))) => theirs["showAs"].clone(),
+                (Answer::Accept, None) => json!("busy"),
+                _ => json!("tentative"),
+            };
+            shapes::touch(&mut changed, &now);
+            instances::keep_exception(&mut series, changed);
+        }
+    }
+    shapes::touch(&mut series, &now);
+    events::save(&state.store, me, &series).await?;
+    if param(body, "sendResponse").as_bool() == Some(false) {
+        return Ok(());
+    }
+    let Some((owner, mut organizer_series)) = organizer else {
+        return Ok(());
+    };
+    if let Some(theirs) = instances::occurrence_on(&organizer_series, date) {
+        let mut theirs = theirs.doc;
+        let me_address = mailbox_of(&directory, me)?.address;
+        record_answer(
+            &mut theirs,
+            &me_address,
+            answer,
+            &now,
+            param(body, "proposedNewTime"),
+        );
+        shapes::touch(&mut theirs, &now);
+        instances::keep_exception(&mut organizer_series, theirs);
+        shapes::touch(&mut organizer_series, &now);
+        events::save(&state.store, &owner, &organizer_series).await?;
+    }
+    Ok(())
 }
 
 /// The organizer's copy of the meeting an attendee's `event` belongs to: (owner, document).

@@ -441,9 +441,16 @@ pub const SHARED_FIELDS: &[&str] = &[
     "hideAttendees",
 ];
 
+/// Where a series master keeps its exceptions: Graph's `exceptionOccurrences` navigation, which
+/// is never part of an event as read (Graph returns it only when expanded).
+pub const EXCEPTIONS: &str = "exceptionOccurrences";
+
 /// An event as the caller sees it: start and end in `zone` (all-day events keep their dates).
 pub fn render(event: &Value, zone: &Zone) -> Value {
     let mut shown = event.clone();
+    if let Some(object) = shown.as_object_mut() {
+        object.remove(EXCEPTIONS);
+    }
     if let Some((start, end)) = Times::of(event) {
         if event["isAllDay"] == true {
             shown["start"]["timeZone"] = json!(zone.name);

@@ -1,0 +1,51 @@
+//! `transcript.list`: the transcripts a meeting has (one per time it was transcribed), newest
+//! first.
+
+use msgate_core::Result;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::TranscriptInfo;
+use crate::catalog::Operation;
+use crate::ctx::Ctx;
+use crate::listing::Listing;
+use crate::refs::{self, Need, calendar::TRANSCRIPTS_READ};
+use crate::spec::{Risk, Spec};
+use crate::zone::Zone;
+
+pub struct List;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Input {
+    /// The meeting: a Teams join link, its event's id or subject, its meeting id, last, or last-with:PERSON
+    pub meeting: String,
+    /// Time zone for the times shown: IANA (Europe/Berlin) or Windows (W. Europe Standard Time); default this computer's
+    #[serde(default)]
+    pub tz: Option<String>,
+}
+
+impl Operation for List {
+    type Input = Input;
+    type Output = Listing<TranscriptInfo>;
+    const SPEC: Spec = Spec {
+        name: "transcript.list",
+        summary: "List a meeting's transcripts (last-with:PERSON finds your last meeting with someone)",
+        risk: Risk::Read,
+        idempotent: true,
+        delegated: TRANSCRIPTS_READ,
+        application: &[],
+        columns: &["id", "meeting", "created", "ended"],
+    };
+
+    async fn run(ctx: &Ctx, input: Input) -> Result<Listing<TranscriptInfo>> {
+        let zone = Zone::resolve(input.tz.as_deref())?;
+        let meeting = refs::meeting(ctx, &input.meeting, Need::Transcript).await?;
+        let items = super::transcripts_of(ctx, &meeting).await?;
+        Ok(Listing::complete(
+            items
+                .iter()
+                .map(|t| TranscriptInfo::from_graph(t, &meeting, &zone))
+                .collect(),
+        ))
+    }
+}

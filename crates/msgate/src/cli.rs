@@ -128,6 +128,10 @@ pub enum Command {
     #[command(subcommand)]
     Sandbox(SandboxCommand),
 
+    /// Serve msgate's operations to AI agents over MCP, or print a client's configuration
+    #[command(subcommand)]
+    Mcp(McpCommand),
+
     /// Print a shell completion script to stdout
     #[command(after_help = COMPLETIONS_AFTER_HELP)]
     Completions {
@@ -244,6 +248,119 @@ pub enum PolicyCommand {
         #[arg(long, value_enum, default_value = "cli")]
         face: FaceArg,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// Serve MCP on stdio (the default) or streamable HTTP at /mcp
+    #[command(long_about = MCP_SERVE_ABOUT, after_help = MCP_SERVE_AFTER_HELP)]
+    Serve(McpServeArgs),
+
+    /// Print the snippet that adds this msgate to an MCP client's configuration
+    Config {
+        /// The client to configure
+        #[arg(long, value_enum)]
+        client: McpClientArg,
+    },
+}
+
+const MCP_SERVE_ABOUT: &str = "\
+Serve msgate's operations as MCP tools, for the signed-in profile (--profile, or --sandbox for
+the demo tenant). Every call passes the same policy as the CLI; an MCP server defaults to the
+read-only preset, so a write tool returns a policy_denied error until the policy allows it.";
+
+const MCP_SERVE_AFTER_HELP: &str = "\
+Tools: by default a curated set covering Teams, chats, people, presence, mail, calendar, files,
+meetings, transcripts and search. --tools takes areas and operations, comma-separated:
+  --tools default,mail       --tools all       --tools chat,message.send
+--mode discovery offers three tools instead: find_operations, describe_operation, run_operation.
+
+HTTP: a bearer token of at least 32 characters is required, from MSGATE_MCP_TOKEN or
+--token-file (never an argument); clients send `Authorization: Bearer TOKEN`. GET /health needs
+no token and tells nothing about the account. Host and Origin headers are checked against
+loopback names and --allow-host / --allow-origin. On start the HTTP server prints one JSON line
+on stdout with its URLs.
+
+Local files: tools that read or write files on this machine (uploads, attachments, downloads)
+are refused unless --allow-files DIR is given, and then only reach files inside DIR.";
+
+#[derive(Debug, Args)]
+pub struct McpServeArgs {
+    /// How clients connect
+    #[arg(long, value_enum, default_value = "stdio")]
+    pub transport: McpTransportArg,
+
+    /// HTTP: address to listen on; anything but loopback warns
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub bind: std::net::IpAddr,
+
+    /// HTTP: port to listen on; 0 picks a free one
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+
+    /// HTTP: read the bearer token from this file (instead of MSGATE_MCP_TOKEN)
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// HTTP: serve without a token, on loopback only (any local process can then use the account)
+    #[arg(long)]
+    pub allow_insecure: bool,
+
+    /// HTTP: another Host name clients may use (e.g. the server's DNS name); repeatable
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+
+    /// HTTP: a browser origin allowed to call, like https://app.example.com:443; repeatable
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
+
+    /// HTTP: requests per minute per token
+    #[arg(long, default_value_t = 600, value_name = "N")]
+    pub rate_limit: u32,
+
+    /// HTTP: largest request body, in bytes
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    pub max_body: usize,
+
+    /// Which operations to offer: default, all, areas or operation names, comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub tools: Vec<String>,
+
+    /// One tool per operation, or three tools to find, describe and run operations
+    #[arg(long, value_enum, default_value = "tools")]
+    pub mode: McpModeArg,
+
+    /// Let tools read and write local files, only inside DIR
+    #[arg(long, value_name = "DIR")]
+    pub allow_files: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum McpTransportArg {
+    /// JSON-RPC on stdin and stdout (logs on stderr)
+    Stdio,
+    /// Streamable HTTP at /mcp
+    Http,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum McpModeArg {
+    /// One tool per operation
+    Tools,
+    /// find_operations, describe_operation and run_operation
+    Discovery,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum McpClientArg {
+    /// Claude Desktop (claude_desktop_config.json)
+    ClaudeDesktop,
+    /// Claude Code (a `claude mcp add` command)
+    ClaudeCode,
+    /// Visual Studio Code (.vscode/mcp.json)
+    Vscode,
+    /// Cursor (~/.cursor/mcp.json)
+    Cursor,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,9 +4,10 @@ mod auth;
 mod completions;
 mod config;
 mod man;
+mod mcp;
 pub mod operation;
 mod policy;
-mod sandbox;
+pub mod sandbox;
 
 use msgate_core::Result;
 
@@ -22,6 +23,7 @@ pub fn run(command: Command, ctx: &Context) -> Result<Data> {
         Command::Man { dir } => man::run(dir.as_deref()),
         Command::Policy(cmd) => policy::run(cmd, ctx),
         Command::Sandbox(cmd) => sandbox::run(cmd),
+        Command::Mcp(cmd) => mcp::run(cmd, ctx),
     }
 }
 

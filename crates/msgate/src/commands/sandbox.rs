@@ -60,7 +60,7 @@ fn serve(args: SandboxServeArgs) -> Result<Data> {
 
 /// A future that completes on SIGINT or SIGTERM (Ctrl-C elsewhere); the handlers are in place
 /// when this returns.
-fn stop_signal() -> Result<impl Future<Output = ()>> {
+pub fn stop_signal() -> Result<impl Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -27,6 +27,7 @@ pub struct Input {
     pub place: Place,
     /// Where to save it on this computer (msgate writes there): a file, or a directory to keep its name (default: the current directory)
     #[serde(default)]
+    #[schemars(extend("x-local-file" = "write"))]
     pub out: Option<String>,
     /// Replace a local file that is already there
     #[serde(default)]

@@ -21,6 +21,7 @@ pub struct Upload;
 pub struct Input {
     /// The file on this computer to upload (msgate reads it)
     #[schemars(extend("x-positional" = true))]
+    #[schemars(extend("x-local-file" = "read"))]
     pub local: String,
     /// Where it goes: a folder to put it in under its own name (a trailing / requires one), or a path with a new name (default: the root)
     #[serde(default)]

@@ -112,6 +112,7 @@ pub struct DownloadInput {
     pub attachment: Option<String>,
     /// Where to save it on this machine: a file, or a directory to keep its name (default: the current directory)
     #[serde(default)]
+    #[schemars(extend("x-local-file" = "write"))]
     pub out: Option<String>,
     /// Replace a local file that is already there
     #[serde(default)]

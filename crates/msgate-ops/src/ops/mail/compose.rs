@@ -172,6 +172,7 @@ pub struct Writing {
     pub text: bool,
     /// Attach this local file (read from disk; up to 100 MB, large ones through an upload session); repeatable
     #[serde(default)]
+    #[schemars(extend("x-local-file" = "read"))]
     pub attach: Vec<String>,
 }
 

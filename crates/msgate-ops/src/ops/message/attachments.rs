@@ -140,6 +140,7 @@ pub struct DownloadInput {
     pub attachment: Option<String>,
     /// Where to save it: a file, or a directory to keep its name (default: the current directory)
     #[serde(default)]
+    #[schemars(extend("x-local-file" = "write"))]
     pub out: Option<String>,
     /// Replace a file that is already there
     #[serde(default)]

@@ -35,9 +35,11 @@ pub struct Writing {
     pub mention: Vec<String>,
     /// Attach this file, uploaded to the channel's files (Files.ReadWrite.All) or your OneDrive (Files.ReadWrite); repeatable
     #[serde(default)]
+    #[schemars(extend("x-local-file" = "read"))]
     pub attach: Vec<String>,
     /// Show this image (PNG, JPEG or GIF) in the message; repeatable
     #[serde(default)]
+    #[schemars(extend("x-local-file" = "read"))]
     pub image: Vec<String>,
 }
 

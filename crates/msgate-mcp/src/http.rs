@@ -15,6 +15,7 @@ use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use http::{HeaderValue, StatusCode, header};
 use msgate_core::{Error, ErrorCode, Result};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -96,6 +97,12 @@ pub async fn serve_http(
     let stop = CancellationToken::new();
     let router = router(server, options, stop.clone());
     let stopping = stop.clone();
+    // Without TCP_NODELAY a response written in pieces (SSE) waits on the client's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             tokio::select! {

@@ -1,6 +1,10 @@
 //! Tool results as agents receive them: the compact output as structured content, a short text
-//! rendering beside it for clients that only read text, long texts cut with the way to read
-//! on, and failures as error results carrying the taxonomy's code, message and hint.
+//! rendering beside it (a list's first items, one line each, and how to get more), long texts
+//! cut with the way to read on, and failures as error results carrying the taxonomy's code,
+//! message and hint.
+//!
+//! The text is deliberately short: agents pay for every byte, and repeating the structured
+//! content as text would double each answer.
 
 use msgate_core::Error;
 use rmcp::model::{CallToolResult, ContentBlock};
@@ -10,7 +14,10 @@ use serde_json::{Map, Value, json};
 pub const TEXT_PIECE: usize = 4_000;
 
 /// Longest value in the text rendering (characters).
-const CELL: usize = 160;
+const CELL: usize = 100;
+
+/// Items a list's text rendering shows; the structured content carries them all.
+const TEXT_ITEMS: usize = 10;
 
 /// The argument that continues cut texts; stripped before the call reaches the catalog.
 pub const TEXT_FROM: &str = "text_from";
@@ -89,7 +96,7 @@ fn render(structured: &Value, columns: &[&str]) -> String {
         1 => "1 item".to_owned(),
         n => format!("{n} items"),
     }];
-    for item in items {
+    for item in items.iter().take(TEXT_ITEMS) {
         lines.push(match item.as_object() {
             Some(item) if !columns.is_empty() => columns
                 .iter()
@@ -104,6 +111,12 @@ fn render(structured: &Value, columns: &[&str]) -> String {
                 .join(" | "),
             None => cell(item),
         });
+    }
+    if items.len() > TEXT_ITEMS {
+        lines.push(format!(
+            "… and {} more in the structured content",
+            items.len() - TEXT_ITEMS
+        ));
     }
     if let Some(cursor) = object.get("next_cursor").and_then(Value::as_str) {
         lines.push(format!("more: call again with \"cursor\": \"{cursor}\""));
@@ -160,6 +173,25 @@ mod tests {
             "1 item\nid=1 | topic=Release\nmore: call again with \"cursor\": \"c1\""
         );
         assert_eq!(result.structured_content.unwrap()["next_cursor"], "c1");
+    }
+
+    #[test]
+    fn a_long_list_shows_its_first_items_as_text_and_all_of_them_structured() {
+        let items: Vec<Value> = (0..25).map(|i| json!({"id": i.to_string()})).collect();
+        let result = success(json!({ "items": items }), &["id"], 0, false);
+        let text = result.content[0].as_text().map(|t| t.text.clone()).unwrap();
+        assert_eq!(text.lines().count(), 1 + TEXT_ITEMS + 1, "{text}");
+        assert!(
+            text.ends_with("… and 15 more in the structured content"),
+            "{text}"
+        );
+        assert_eq!(
+            result.structured_content.unwrap()["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            25
+        );
     }
 
     #[test]

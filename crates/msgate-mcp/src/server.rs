@@ -13,7 +13,7 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
     PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
-use rmcp::service::{Peer, RequestContext};
+use rmcp::service::{Peer, RequestContext, ServerInitializeError};
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Map, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -26,7 +26,8 @@ use crate::tools::{CLI_ONLY_INPUTS, Mode, Selection, tool_for, wraps_output};
 
 const INSTRUCTIONS: &str = "msgate: Microsoft Teams and Microsoft 365 through Microsoft Graph. \
 Results are compact; lists return at most max_items items (default 25) and, when there is \
-more, next_cursor: pass it back as cursor for the next page. Texts longer than 4000 characters are cut; the cut says which text_from to pass for \
+more, next_cursor: pass it back as cursor for the next page. Every item is in the structured \
+content; the text shows the first ones. Texts longer than 4000 characters are cut; the cut says which text_from to pass for \
 more. A failed call returns isError with a stable error code and a hint. A policy decides what \
 may run: by default this server only reads.";
 
@@ -43,6 +44,9 @@ pub struct ServerOptions {
     pub mode: Mode,
     /// The only directory tools may read or write local files in; `None` refuses them.
     pub files: Option<FileRoot>,
+    /// Where an administrator consents to the profile's permissions, for missing-permission
+    /// errors (an agent cannot run `msgate auth login --add-scope` itself).
+    pub consent_url: Option<String>,
 }
 
 /// The server; cheap to clone (every HTTP session gets a clone).
@@ -167,7 +171,19 @@ impl Server {
             Ok(output) => {
                 render::success(output, entry.spec.columns, text_from, wraps_output(entry))
             }
-            Err(error) => render::failure(&error),
+            Err(error) => render::failure(&self.with_consent_url(error)),
+        }
+    }
+
+    fn with_consent_url(&self, error: Error) -> Error {
+        match (&self.inner.options.consent_url, error.code()) {
+            (Some(url), ErrorCode::ScopeInsufficient) => {
+                let hint = error.hint().unwrap_or_default().to_owned();
+                error.with_hint(format!(
+                    "{hint}; or an administrator can grant this app its permissions at {url}"
+                ))
+            }
+            _ => error,
         }
     }
 }

@@ -18,6 +18,7 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Map, Value, json};
 
+const CONSENT_URL: &str = "https://login.example.invalid/common/v2.0/adminconsent";
 const TOKEN: &str = "fake-mcp-token-0123456789abcdefghijklmnop";
 
 type Client = RunningService<RoleClient, ()>;
@@ -52,13 +53,27 @@ impl Rig {
         selection: Selection,
         mode: Mode,
     ) -> Server {
+        self.server_as(
+            &msgate_sandbox::all_delegated_permissions(),
+            preset,
+            adjust,
+            selection,
+            mode,
+        )
+        .await
+    }
+
+    async fn server_as(
+        &self,
+        scopes: &[String],
+        preset: Option<Preset>,
+        adjust: impl FnOnce(&mut Policy),
+        selection: Selection,
+        mode: Mode,
+    ) -> Server {
         let info = self.sandbox.info();
         let cloud = Cloud::custom(&info.graph_url, &info.login_url).unwrap();
-        let signed_in = self
-            .sandbox
-            .sign_in(None, &msgate_sandbox::all_delegated_permissions())
-            .await
-            .unwrap();
+        let signed_in = self.sandbox.sign_in(None, scopes).await.unwrap();
         let tokens = std::sync::Arc::new(StaticToken::new(signed_in.access_token, "the sandbox"));
         let graph = GraphClient::new(ClientOptions::new(cloud), tokens).unwrap();
         let mut policy = Policy::unconfigured(Origin::File {
@@ -76,6 +91,7 @@ impl Rig {
                 selection,
                 mode,
                 files: None,
+                consent_url: Some(CONSENT_URL.into()),
             },
         )
     }
@@ -447,6 +463,36 @@ async fn a_policy_that_allows_writes_lets_an_agent_send_and_confirmations_need_a
     assert_eq!(error_code(&reply), Some("policy_denied"), "{reply:?}");
     let message = structured(&reply)["error"]["message"].as_str().unwrap();
     assert!(message.contains("elicitation"), "{message}");
+}
+
+#[tokio::test]
+async fn a_missing_permission_names_it_and_where_an_admin_consents() {
+    let rig = Rig::start().await;
+    let scopes = ["User.Read".to_owned(), "Chat.Read".to_owned()];
+    let client = over_pipe(
+        rig.server_as(&scopes, None, |_| {}, Selection::default_set(), Mode::Tools)
+            .await,
+    )
+    .await;
+    let result = call(&client, "mail_list", json!({})).await;
+    assert_eq!(
+        error_code(&result),
+        Some("scope_insufficient"),
+        "{result:?}"
+    );
+    let hint = structured(&result)["error"]["hint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        hint.contains("Mail.Read") && hint.contains(CONSENT_URL),
+        "{hint}"
+    );
+    let text = result.content[0].as_text().unwrap().text.clone();
+    assert!(
+        text.starts_with("scope_insufficient: ") && text.contains(CONSENT_URL),
+        "{text}"
+    );
 }
 
 #[tokio::test]

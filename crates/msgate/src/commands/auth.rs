@@ -399,6 +399,11 @@ fn scopes(ctx: &Context) -> Result<Data> {
 }
 
 fn consent_url(ctx: &Context) -> Result<Data> {
+    Ok(Data::Value(json!(admin_consent_url(ctx)?)))
+}
+
+/// The URL where an administrator grants the profile's app its scopes in the tenant.
+pub(crate) fn admin_consent_url(ctx: &Context) -> Result<String> {
     let profile = ctx.profile()?;
     let cloud = msgate_auth::cloud_for(&profile, ctx.env_cloud()?)?;
     let tenant = profile.tenant_id.as_deref().unwrap_or(profile.tenant());
@@ -407,12 +412,11 @@ fn consent_url(ctx: &Context) -> Result<Data> {
         .into_iter()
         .map(|s| format!("{resource}{s}"))
         .collect();
-    let url = Authority::new(&cloud, tenant).admin_consent_url(
+    Ok(Authority::new(&cloud, tenant).admin_consent_url(
         profile.client_id(),
         &scopes,
         "http://localhost",
-    );
-    Ok(Data::Value(json!(url)))
+    ))
 }
 
 fn check(name: &str, ok: bool, detail: impl Into<String>) -> Value {

@@ -53,6 +53,10 @@ fn serve(args: McpServeArgs, ctx: &Context) -> Result<Data> {
         selection,
         mode,
         files,
+        // The demo tenant grants everything; a real profile's admin can consent for agents.
+        consent_url: (!ctx.sandbox)
+            .then(|| super::auth::admin_consent_url(ctx).ok())
+            .flatten(),
     };
     let connection = ctx.connect()?;
     connection.run(|graph| async move {

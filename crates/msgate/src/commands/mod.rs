@@ -1,6 +1,6 @@
 //! One module per command group; each command returns [`Data`] for the printer.
 
-mod auth;
+pub mod auth;
 mod completions;
 mod config;
 mod man;

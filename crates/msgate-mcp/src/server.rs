@@ -233,12 +233,23 @@ where
     R: AsyncRead + Send + Unpin + 'static,
     W: AsyncWrite + Send + Unpin + 'static,
 {
-    let running = server.serve((read, write)).await.map_err(|e| {
-        Error::new(
-            ErrorCode::Internal,
-            format!("MCP session failed to start: {e}"),
-        )
-    })?;
+    let running = match server.serve((read, write)).await {
+        Ok(running) => running,
+        // A client that leaves before initializing ends the session; nothing failed here.
+        Err(ServerInitializeError::ConnectionClosed(during)) => {
+            tracing::warn!(
+                during,
+                "the MCP client closed the connection before initializing"
+            );
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(Error::new(
+                ErrorCode::Internal,
+                format!("MCP session failed to start: {e}"),
+            ));
+        }
+    };
     running
         .waiting()
         .await

@@ -250,6 +250,18 @@ fn config_prints_each_clients_snippet_for_this_binary() {
 }
 
 #[test]
+fn a_client_that_leaves_before_initializing_ends_the_server_quietly() {
+    let home = Home::new();
+    let out = home
+        .msgate(&["--sandbox", "mcp", "serve"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(status(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
 fn a_tool_list_that_names_nothing_known_is_a_usage_error() {
     let home = Home::new();
     let out = home

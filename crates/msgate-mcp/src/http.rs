@@ -78,7 +78,7 @@ impl HttpOptions {
         }
         if !self.bind.is_loopback() {
             warnings.push(format!(
-                "serving MCP on {}: anyone who can reach it and holds the token acts as this account; put TLS in front",
+                "serving MCP on {}: anyone who can reach it and holds the token acts as this account; put TLS in front, and name the host clients use with --allow-host",
                 self.bind
             ));
         }

@@ -92,12 +92,21 @@ fn http_refuses_to_start_without_a_long_enough_token_or_with_an_exposed_insecure
     );
 }
 
-#[test]
-fn stdio_carries_only_json_rpc_and_serves_the_sandbox() {
-    let home = Home::new();
+/// Runs `msgate ARGS mcp serve EXTRA` on stdio, sends `requests` (initialize and the
+/// initialized notification first), and returns the process output with every answer by id.
+/// Fails if stdout holds anything but JSON-RPC.
+fn stdio_exchange(
+    home: &Home,
+    global: &[&str],
+    extra: &[&str],
+    requests: &[Value],
+) -> (std::process::Output, Vec<Value>) {
     let mut child = Command::new(BIN)
-        .args(["--debug", "--sandbox", "mcp", "serve"])
+        .args(global)
+        .args(["mcp", "serve"])
+        .args(extra)
         .env_remove("MSGATE_PROFILE")
+        .env_remove("MSGATE_POLICY")
         .env("HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path().join(".config"))
         .env("XDG_STATE_HOME", home.path().join(".local/state"))
@@ -107,17 +116,15 @@ fn stdio_carries_only_json_rpc_and_serves_the_sandbox() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    let requests = [
-        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    let opening = [
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}}),
         json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
-        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
-        json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "chat_list", "arguments": {"max_items": 2}}}),
-        json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "message_send", "arguments": {"chat": "x", "text": "hi"}}}),
     ];
-    for request in &requests {
+    for request in opening.iter().chain(requests) {
         writeln!(stdin, "{request}").unwrap();
     }
+    let expected = 1 + requests.iter().filter(|r| r.get("id").is_some()).count();
     let reader = BufReader::new(child.stdout.take().unwrap());
     let mut answers = Vec::new();
     for line in reader.lines() {
@@ -127,20 +134,39 @@ fn stdio_carries_only_json_rpc_and_serves_the_sandbox() {
         });
         assert_eq!(answer["jsonrpc"], "2.0", "{line}");
         answers.push(answer);
-        if answers.len() == 4 {
+        if answers.len() == expected {
             break;
         }
     }
     drop(stdin);
     let out = child.wait_with_output().unwrap();
+    // Requests may be answered in any order: sort them by id.
+    answers.sort_by_key(|a| a["id"].as_u64());
+    (out, answers)
+}
+
+fn tool_call(id: u64, name: &str, arguments: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": arguments}})
+}
+
+#[test]
+fn stdio_carries_only_json_rpc_and_serves_the_sandbox() {
+    let home = Home::new();
+    let (out, answers) = stdio_exchange(
+        &home,
+        &["--debug", "--sandbox"],
+        &[],
+        &[
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+            tool_call(2, "chat_list", json!({"max_items": 2})),
+            tool_call(3, "message_send", json!({"chat": "x", "text": "hi"})),
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "closing stdin ends the server");
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("tool call"),
         "logs went to stderr"
     );
-    // Requests may be answered in any order: find each by its id.
-    let answer = |id: u64| answers.iter().find(|a| a["id"] == id).unwrap().clone();
-    let answers: Vec<Value> = (1..=4).map(answer).collect();
     assert_eq!(answers[0]["result"]["serverInfo"]["name"], "msgate");
     assert!(answers[1]["result"]["tools"].as_array().unwrap().len() > 10);
     let chats = &answers[2]["result"]["structuredContent"]["items"];
@@ -151,6 +177,58 @@ fn stdio_carries_only_json_rpc_and_serves_the_sandbox() {
         denied["structuredContent"]["error"]["code"],
         "policy_denied"
     );
+}
+
+#[test]
+fn the_cli_and_the_mcp_server_reach_the_same_decision_under_one_policy() {
+    let home = Home::new();
+    let policy = home.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        "preset = \"standard\"\ndeny = [\"message.send\"]\nallow = [\"team.archive\"]\n",
+    )
+    .unwrap();
+    // msgate refuses a policy file other users could change.
+    std::fs::set_permissions(&policy, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let policy = policy.to_str().unwrap();
+    let cli = |args: &[&str]| {
+        let mut all = vec!["--err-json", "--sandbox", "--policy", policy];
+        all.extend_from_slice(args);
+        home.msgate(&all).output().unwrap()
+    };
+    let (_, answers) = stdio_exchange(
+        &home,
+        &["--sandbox", "--policy", policy],
+        &["--tools", "all"],
+        &[
+            tool_call(
+                1,
+                "message_send",
+                json!({"chat": "Release 4.2", "text": "hi"}),
+            ),
+            tool_call(2, "team_unarchive", json!({"team": "Platform"})),
+            tool_call(3, "chat_list", json!({"max_items": 1})),
+        ],
+    );
+    for (answer, args) in [
+        (
+            &answers[1],
+            vec!["message", "send", "--chat", "Release 4.2", "hi"],
+        ),
+        (&answers[2], vec!["team", "unarchive", "--team", "Platform"]),
+    ] {
+        let out = cli(&args);
+        assert_eq!(status(&out), 16, "{}", String::from_utf8_lossy(&out.stderr));
+        let cli_error = error_json(&out)["error"].clone();
+        let mcp_error = &answer["result"]["structuredContent"]["error"];
+        assert_eq!(mcp_error["code"], "policy_denied", "{answer}");
+        assert_eq!(
+            mcp_error["message"], cli_error["message"],
+            "same rule, same words"
+        );
+    }
+    assert_eq!(status(&cli(&["chat", "list", "--limit", "1"])), 0);
+    assert_eq!(answers[3]["result"]["isError"], false, "{}", answers[3]);
 }
 
 #[tokio::test]

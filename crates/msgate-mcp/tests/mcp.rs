@@ -465,6 +465,93 @@ async fn a_policy_that_allows_writes_lets_an_agent_send_and_confirmations_need_a
     assert!(message.contains("elicitation"), "{message}");
 }
 
+/// A client whose user answers every confirmation with `approve`.
+#[derive(Clone)]
+struct Person {
+    approve: bool,
+    asked: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl rmcp::ClientHandler for Person {
+    fn get_info(&self) -> rmcp::model::ClientConfig {
+        rmcp::model::ClientConfig::new(
+            rmcp::model::ClientCapabilities::builder()
+                .enable_elicitation()
+                .build(),
+            rmcp::model::Implementation::new("test-with-a-person", "1"),
+        )
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: rmcp::model::ElicitRequestParams,
+        _context: rmcp::service::RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::ElicitResult, rmcp::ErrorData> {
+        if let rmcp::model::ElicitRequestParams::FormElicitationParams { message, .. } = request {
+            self.asked.lock().unwrap().push(message);
+        }
+        Ok(
+            rmcp::model::ElicitResult::new(rmcp::model::ElicitationAction::Accept)
+                .with_content(json!({"approve": self.approve})),
+        )
+    }
+}
+
+#[tokio::test]
+async fn a_confirmation_asks_the_person_through_elicitation() {
+    let rig = Rig::start().await;
+    for approve in [true, false] {
+        let server = rig
+            .server_with(
+                Some(Preset::Standard),
+                |policy| policy.confirm = vec![Pattern::parse("message.send").unwrap()],
+                Selection::default_set(),
+                Mode::Tools,
+            )
+            .await;
+        let (client_side, server_side) = tokio::io::duplex(1 << 20);
+        let (server_read, server_write) = tokio::io::split(server_side);
+        tokio::spawn(msgate_mcp::serve_streams(server, server_read, server_write));
+        let person = Person {
+            approve,
+            asked: Default::default(),
+        };
+        let client = person.clone().serve(client_side).await.unwrap();
+        let chats = client
+            .call_tool(
+                CallToolRequestParams::new("chat_list")
+                    .with_arguments(json!({"max_items": 1}).as_object().cloned().unwrap()),
+            )
+            .await
+            .unwrap();
+        let chat = structured(&chats)["items"][0]["id"].clone();
+        let sent = client
+            .call_tool(
+                CallToolRequestParams::new("message_send").with_arguments(
+                    json!({"chat": chat, "text": "fake confirmed hello"})
+                        .as_object()
+                        .cloned()
+                        .unwrap(),
+                ),
+            )
+            .await
+            .unwrap();
+        let asked = person.asked.lock().unwrap().clone();
+        assert_eq!(asked.len(), 1, "the person was asked once");
+        assert!(asked[0].contains("message.send"), "{asked:?}");
+        if approve {
+            assert_eq!(sent.is_error, Some(false), "{sent:?}");
+        } else {
+            let error = &structured(&sent)["error"];
+            assert_eq!(error["code"], "policy_denied", "{sent:?}");
+            assert!(
+                error["message"].as_str().unwrap().contains("not confirmed"),
+                "{error}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_missing_permission_names_it_and_where_an_admin_consents() {
     let rig = Rig::start().await;

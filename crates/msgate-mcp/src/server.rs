@@ -84,11 +84,6 @@ impl Server {
         }
     }
 
-    /// The tools `tools/list` returns.
-    pub fn tools(&self) -> &[Tool] {
-        &self.inner.tools
-    }
-
     async fn call(
         &self,
         request: CallToolRequestParams,
@@ -137,12 +132,10 @@ impl Server {
         peer: Peer<RoleServer>,
     ) -> CallToolResult {
         let options = &self.inner.options;
-        let text_from = match input.remove(TEXT_FROM) {
+        let text_from = match input.remove(TEXT_FROM).map(|v| v.as_u64()) {
             None => 0,
-            Some(Value::Number(n)) if n.as_u64().is_some() => {
-                usize::try_from(n.as_u64().unwrap_or(0)).unwrap_or(usize::MAX)
-            }
-            Some(_) => {
+            Some(Some(from)) => usize::try_from(from).unwrap_or(usize::MAX),
+            Some(None) => {
                 return render::failure(&Error::new(
                     ErrorCode::InvalidInput,
                     format!("{TEXT_FROM} must be a number of characters"),

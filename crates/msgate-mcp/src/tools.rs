@@ -238,13 +238,22 @@ pub fn wraps_output(entry: &Entry) -> bool {
 fn unwrapped_output(entry: &Entry) -> Value {
     let schema = entry.output_schema();
     let compact_branch = schema["anyOf"].as_array().and_then(|branches| {
-        let typed: Vec<&Value> = branches
-            .iter()
-            .filter(|b| b.as_object().is_some_and(|o| !o.is_empty()))
-            .collect();
+        let typed: Vec<&Value> = branches.iter().filter(|b| !accepts_anything(b)).collect();
         (typed.len() == 1 && branches.len() == 2).then(|| typed[0].clone())
     });
     compact_branch.unwrap_or(schema)
+}
+
+/// A schema with nothing but annotations (Graph's raw JSON is documented, not described).
+fn accepts_anything(schema: &Value) -> bool {
+    schema.as_object().is_some_and(|object| {
+        object.keys().all(|key| {
+            matches!(
+                key.as_str(),
+                "description" | "title" | "default" | "examples"
+            )
+        })
+    })
 }
 
 /// The compact output's schema, reduced to its shape: no descriptions, formats or required
@@ -383,6 +392,15 @@ mod tests {
         assert!(!names.iter().any(|n| n.starts_with("chat.")));
         let error = Selection::parse(&["mial".to_owned()]).unwrap_err();
         assert_eq!(error.code(), ErrorCode::Usage);
+    }
+
+    #[test]
+    fn an_output_that_may_be_raw_is_described_by_its_compact_view() {
+        let get = Catalog::get().find("message.get").unwrap();
+        assert!(!wraps_output(get));
+        let schema = output_schema(get);
+        assert_eq!(schema["type"], "object");
+        assert!(schema["properties"]["text"].is_object(), "{schema:?}");
     }
 
     #[test]

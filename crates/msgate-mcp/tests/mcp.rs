@@ -583,6 +583,41 @@ async fn a_missing_permission_names_it_and_where_an_admin_consents() {
 }
 
 #[tokio::test]
+async fn a_long_text_is_cut_and_the_rest_follows_with_text_from() {
+    let rig = Rig::start().await;
+    let client = over_pipe(
+        rig.server(Some(Preset::Standard), Selection::all(), Mode::Tools)
+            .await,
+    )
+    .await;
+    let chats = call(&client, "chat_list", json!({"max_items": 1})).await;
+    let chat = structured(&chats)["items"][0]["id"].clone();
+    let long: String = (0..600).map(|i| format!("word{i:04} ")).collect();
+    let sent = call(&client, "message_send", json!({"chat": chat, "text": long})).await;
+    assert_eq!(error_code(&sent), None, "{sent:?}");
+    let id = structured(&sent)["id"].clone();
+    let first = call(&client, "message_get", json!({"chat": chat, "id": id})).await;
+    let text = structured(&first)["text"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{first:?}"))
+        .to_owned();
+    assert!(
+        text.contains("\"text_from\": 4000"),
+        "{}",
+        &text[text.len() - 120..]
+    );
+    let rest = call(
+        &client,
+        "message_get",
+        json!({"chat": chat, "id": id, "text_from": 4000}),
+    )
+    .await;
+    let rest = structured(&rest)["text"].as_str().unwrap().to_owned();
+    let whole = format!("{}{rest}", &text[..text.find(" […cut").unwrap()]);
+    assert_eq!(whole, long.trim_end());
+}
+
+#[tokio::test]
 async fn an_unknown_tool_is_a_protocol_error() {
     let rig = Rig::start().await;
     let client = over_pipe(

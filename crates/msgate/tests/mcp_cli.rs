@@ -291,6 +291,62 @@ async fn http_answers_only_the_token_logs_none_of_it_and_stops_gracefully() {
     }
 }
 
+#[tokio::test]
+async fn a_token_file_is_read_and_warned_about_when_others_can_read_it() {
+    let home = Home::new();
+    let file = home.path().join("mcp-token");
+    let token = "fake-mcp-file-token-0123456789abcdefghij";
+    std::fs::write(&file, format!("{token}\n")).unwrap();
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "--sandbox",
+            "mcp",
+            "serve",
+            "--transport",
+            "http",
+            "--port",
+            "0",
+            "--token-file",
+        ])
+        .arg(&file)
+        .env_remove("MSGATE_MCP_TOKEN")
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .env("XDG_STATE_HOME", home.path().join(".local/state"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let urls: Value = serde_json::from_str(&first).unwrap();
+    let answer = reqwest::Client::new()
+        .post(urls["mcp_url"].as_str().unwrap())
+        .header("accept", "application/json, text/event-stream")
+        .bearer_auth(token)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.status(),
+        200,
+        "the file's token, without its newline, is the token"
+    );
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("can be read by other users"), "{stderr}");
+    assert!(!stderr.contains(token));
+}
+
 #[test]
 fn config_prints_each_clients_snippet_for_this_binary() {
     let home = Home::new();

@@ -145,6 +145,15 @@ async fn call(client: &Client, tool: &str, args: Value) -> CallToolResult {
         .unwrap_or_else(|e| panic!("{tool}: a protocol error instead of a result: {e}"))
 }
 
+/// The id of the signed-in user's most recently active chat.
+async fn first_chat(client: &Client) -> String {
+    let chats = call(client, "chat_list", json!({"max_items": 1})).await;
+    structured(&chats)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 fn structured(result: &CallToolResult) -> &Value {
     result
         .structured_content
@@ -388,11 +397,7 @@ async fn under_the_default_read_only_policy_a_write_is_denied_and_says_how_to_al
             .await,
     )
     .await;
-    let chats = call(&client, "chat_list", json!({"max_items": 1})).await;
-    let chat = structured(&chats)["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let chat = first_chat(&client).await;
     let result = call(
         &client,
         "message_send",
@@ -428,11 +433,7 @@ async fn a_policy_that_allows_writes_lets_an_agent_send_and_confirmations_need_a
         .await,
     )
     .await;
-    let chats = call(&client, "chat_list", json!({"max_items": 1})).await;
-    let chat = structured(&chats)["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let chat = first_chat(&client).await;
     let sent = call(
         &client,
         "message_send",
@@ -590,8 +591,7 @@ async fn a_long_text_is_cut_and_the_rest_follows_with_text_from() {
             .await,
     )
     .await;
-    let chats = call(&client, "chat_list", json!({"max_items": 1})).await;
-    let chat = structured(&chats)["items"][0]["id"].clone();
+    let chat = first_chat(&client).await;
     let long: String = (0..600).map(|i| format!("word{i:04} ")).collect();
     let sent = call(&client, "message_send", json!({"chat": chat, "text": long})).await;
     assert_eq!(error_code(&sent), None, "{sent:?}");

@@ -14,22 +14,22 @@ use support::{Home, error_json, status, stdout};
 
 const BIN: &str = env!("CARGO_BIN_EXE_msgate");
 
+/// An HTTP server on the sandbox, errors as JSON.
+const HTTP_SERVE: &[&str] = &[
+    "--err-json",
+    "--sandbox",
+    "mcp",
+    "serve",
+    "--transport",
+    "http",
+    "--port",
+    "0",
+];
+
 #[test]
 fn http_refuses_to_start_without_a_long_enough_token_or_with_an_exposed_insecure_bind() {
     let home = Home::new();
-    let out = home
-        .msgate(&[
-            "--err-json",
-            "--sandbox",
-            "mcp",
-            "serve",
-            "--transport",
-            "http",
-            "--port",
-            "0",
-        ])
-        .output()
-        .unwrap();
+    let out = home.msgate(HTTP_SERVE).output().unwrap();
     assert_eq!(status(&out), 2);
     let error = error_json(&out)["error"].clone();
     assert!(
@@ -46,16 +46,7 @@ fn http_refuses_to_start_without_a_long_enough_token_or_with_an_exposed_insecure
     assert!(stdout(&out).is_empty(), "nothing was served");
 
     let out = home
-        .msgate(&[
-            "--err-json",
-            "--sandbox",
-            "mcp",
-            "serve",
-            "--transport",
-            "http",
-            "--port",
-            "0",
-        ])
+        .msgate(HTTP_SERVE)
         .env("MSGATE_MCP_TOKEN", "fake-short-token")
         .output()
         .unwrap();
@@ -68,19 +59,7 @@ fn http_refuses_to_start_without_a_long_enough_token_or_with_an_exposed_insecure
     );
 
     let out = home
-        .msgate(&[
-            "--err-json",
-            "--sandbox",
-            "mcp",
-            "serve",
-            "--transport",
-            "http",
-            "--port",
-            "0",
-            "--allow-insecure",
-            "--bind",
-            "0.0.0.0",
-        ])
+        .msgate(&[HTTP_SERVE, &["--allow-insecure", "--bind", "0.0.0.0"]].concat())
         .output()
         .unwrap();
     assert_eq!(status(&out), 2);

@@ -130,6 +130,29 @@ async fn over_http(server: Server, options: HttpOptions) -> String {
     base
 }
 
+/// The default server over HTTP with [`TOKEN`]; its base URL.
+async fn default_over_http(rig: &Rig) -> String {
+    over_http(
+        rig.server(None, Selection::default_set(), Mode::Tools)
+            .await,
+        http_options(Some(TOKEN)),
+    )
+    .await
+}
+
+/// An `initialize` request, as a raw HTTP client sends it.
+fn initialize() -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+}
+
+/// A POST of `body` to `/mcp` with the Accept header streamable HTTP wants.
+fn mcp_post(http: &reqwest::Client, base: &str, body: &Value) -> reqwest::RequestBuilder {
+    http.post(format!("{base}/mcp"))
+        .header("accept", "application/json, text/event-stream")
+        .json(body)
+}
+
 async fn http_client(base: &str, token: &str) -> Client {
     let transport = StreamableHttpClientTransport::from_config(
         StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp")).auth_header(token),
@@ -696,24 +719,15 @@ async fn local_files_are_refused_without_allow_files() {
 #[tokio::test]
 async fn http_wants_the_right_bearer_token() {
     let rig = Rig::start().await;
-    let base = over_http(
-        rig.server(None, Selection::default_set(), Mode::Tools)
-            .await,
-        http_options(Some(TOKEN)),
-    )
-    .await;
+    let base = default_over_http(&rig).await;
     let http = reqwest::Client::new();
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
     let post = |token: Option<&str>| {
-        let mut request = http
-            .post(format!("{base}/mcp"))
-            .header("accept", "application/json, text/event-stream")
-            .json(&init);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
+        let request = mcp_post(&http, &base, &initialize());
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
         }
-        request.send()
+        .send()
     };
     let none = post(None).await.unwrap();
     assert_eq!(none.status(), 401);
@@ -745,43 +759,29 @@ async fn http_wants_the_right_bearer_token() {
 #[tokio::test]
 async fn http_refuses_foreign_hosts_and_origins_and_big_bodies() {
     let rig = Rig::start().await;
-    let base = over_http(
-        rig.server(None, Selection::default_set(), Mode::Tools)
-            .await,
-        http_options(Some(TOKEN)),
-    )
-    .await;
+    let base = default_over_http(&rig).await;
     let http = reqwest::Client::new();
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
-    let request = || {
-        http.post(format!("{base}/mcp"))
-            .header("accept", "application/json, text/event-stream")
-            .bearer_auth(TOKEN)
-    };
-    let rebound = request()
+    let request = |body: &Value| mcp_post(&http, &base, body).bearer_auth(TOKEN);
+    let rebound = request(&initialize())
         .header("host", "attacker.example.invalid")
-        .json(&init)
         .send()
         .await
         .unwrap();
     assert!(rebound.status().is_client_error(), "{}", rebound.status());
-    let foreign = request()
+    let foreign = request(&initialize())
         .header("origin", "https://attacker.example.invalid")
-        .json(&init)
         .send()
         .await
         .unwrap();
     assert_eq!(foreign.status(), 403);
-    let local = request()
+    let local = request(&initialize())
         .header("origin", "http://localhost:3000")
-        .json(&init)
         .send()
         .await
         .unwrap();
     assert_eq!(local.status(), 200);
     let huge = json!({"jsonrpc": "2.0", "id": 2, "method": "ping", "params": {"pad": "x".repeat(100 * 1024)}});
-    let big = request().json(&huge).send().await.unwrap();
+    let big = request(&huge).send().await.unwrap();
     assert_eq!(big.status(), 413);
 }
 

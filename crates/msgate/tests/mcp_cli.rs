@@ -210,24 +210,9 @@ fn the_cli_and_the_mcp_server_reach_the_same_decision_under_one_policy() {
     assert_eq!(answers[3]["result"]["isError"], false, "{}", answers[3]);
 }
 
-#[tokio::test]
-async fn http_answers_only_the_token_logs_none_of_it_and_stops_gracefully() {
-    let canary = Canary::new("mcp-http");
-    let bearer = canary.token().to_owned();
-    assert!(bearer.len() >= 32);
-    let mut child = canary
-        .command(BIN)
-        .args([
-            "--debug",
-            "--sandbox",
-            "mcp",
-            "serve",
-            "--transport",
-            "http",
-            "--port",
-            "0",
-        ])
-        .env("MSGATE_MCP_TOKEN", &bearer)
+/// Starts `command` (an HTTP MCP server) and returns it with the URLs it printed.
+fn spawn_http(command: &mut Command) -> (std::process::Child, Value) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -236,33 +221,63 @@ async fn http_answers_only_the_token_logs_none_of_it_and_stops_gracefully() {
     BufReader::new(child.stdout.as_mut().unwrap())
         .read_line(&mut first)
         .unwrap();
-    let urls: Value = serde_json::from_str(&first).unwrap();
-    let mcp_url = urls["mcp_url"].as_str().unwrap().to_owned();
-    let http = reqwest::Client::new();
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
-    let post = |token: String| {
-        http.post(&mcp_url)
-            .header("accept", "application/json, text/event-stream")
-            .bearer_auth(token)
-            .json(&init)
-            .send()
-    };
-    assert_eq!(post(format!("{bearer}x")).await.unwrap().status(), 401);
-    assert_eq!(post(bearer.clone()).await.unwrap().status(), 200);
-    let health = http
-        .get(urls["health_url"].as_str().unwrap())
+    (child, serde_json::from_str(&first).unwrap())
+}
+
+/// The HTTP status of an `initialize` POST to `mcp_url` with `token`.
+async fn initialize_status(mcp_url: &str, token: &str) -> u16 {
+    reqwest::Client::new()
+        .post(mcp_url)
+        .header("accept", "application/json, text/event-stream")
+        .bearer_auth(token)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}))
         .send()
         .await
-        .unwrap();
-    assert_eq!(health.status(), 200);
+        .unwrap()
+        .status()
+        .as_u16()
+}
 
+/// Stops a server with SIGTERM and collects what it wrote.
+fn terminate(child: std::process::Child) -> std::process::Output {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn http_answers_only_the_token_logs_none_of_it_and_stops_gracefully() {
+    let canary = Canary::new("mcp-http");
+    let bearer = canary.token().to_owned();
+    assert!(bearer.len() >= 32);
+    let (child, urls) = spawn_http(
+        canary
+            .command(BIN)
+            .args([
+                "--debug",
+                "--sandbox",
+                "mcp",
+                "serve",
+                "--transport",
+                "http",
+                "--port",
+                "0",
+            ])
+            .env("MSGATE_MCP_TOKEN", &bearer),
+    );
+    let mcp_url = urls["mcp_url"].as_str().unwrap();
+    assert_eq!(initialize_status(mcp_url, &format!("{bearer}x")).await, 401);
+    assert_eq!(initialize_status(mcp_url, &bearer).await, 200);
+    let health = reqwest::get(urls["health_url"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+
+    let out = terminate(child);
     assert_eq!(out.status.code(), Some(0), "SIGTERM stops it gracefully");
     assert!(String::from_utf8_lossy(&out.stderr).contains("MCP server stopped"));
     if let Err(leaks) = canary.check(&out) {
@@ -277,50 +292,30 @@ async fn a_token_file_is_read_and_warned_about_when_others_can_read_it() {
     let token = "fake-mcp-file-token-0123456789abcdefghij";
     std::fs::write(&file, format!("{token}\n")).unwrap();
     std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
-    let mut child = Command::new(BIN)
-        .args([
-            "--sandbox",
-            "mcp",
-            "serve",
-            "--transport",
-            "http",
-            "--port",
-            "0",
-            "--token-file",
-        ])
-        .arg(&file)
-        .env_remove("MSGATE_MCP_TOKEN")
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join(".config"))
-        .env("XDG_STATE_HOME", home.path().join(".local/state"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let urls: Value = serde_json::from_str(&first).unwrap();
-    let answer = reqwest::Client::new()
-        .post(urls["mcp_url"].as_str().unwrap())
-        .header("accept", "application/json, text/event-stream")
-        .bearer_auth(token)
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}))
-        .send()
-        .await
-        .unwrap();
+    let (child, urls) = spawn_http(
+        Command::new(BIN)
+            .args([
+                "--sandbox",
+                "mcp",
+                "serve",
+                "--transport",
+                "http",
+                "--port",
+                "0",
+                "--token-file",
+            ])
+            .arg(&file)
+            .env_remove("MSGATE_MCP_TOKEN")
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join(".config"))
+            .env("XDG_STATE_HOME", home.path().join(".local/state")),
+    );
     assert_eq!(
-        answer.status(),
+        initialize_status(urls["mcp_url"].as_str().unwrap(), token).await,
         200,
         "the file's token, without its newline, is the token"
     );
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = terminate(child);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("can be read by other users"), "{stderr}");
     assert!(!stderr.contains(token));

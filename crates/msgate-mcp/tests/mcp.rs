@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use msgate_core::Secret;
 use msgate_graph::{ClientOptions, Cloud, GraphClient, StaticToken};
-use msgate_mcp::{BearerToken, HttpOptions, Mode, Selection, Server, ServerOptions};
+use msgate_mcp::{BearerToken, FileRoot, HttpOptions, Mode, Selection, Server, ServerOptions};
 use msgate_ops::policy::{Origin, Pattern, Policy, Preset};
 use msgate_ops::{Catalog, Ctx, Face};
 use msgate_sandbox::{Sandbox, SandboxOptions};
@@ -49,7 +49,7 @@ impl Rig {
     async fn server_with(
         &self,
         preset: Option<Preset>,
-        adjust: impl FnOnce(&mut Policy),
+        adjust: impl FnOnce(&mut ServerOptions),
         selection: Selection,
         mode: Mode,
     ) -> Server {
@@ -63,11 +63,12 @@ impl Rig {
         .await
     }
 
+    /// A server signed in with `scopes`, under `preset`, its options then changed by `adjust`.
     async fn server_as(
         &self,
         scopes: &[String],
         preset: Option<Preset>,
-        adjust: impl FnOnce(&mut Policy),
+        adjust: impl FnOnce(&mut ServerOptions),
         selection: Selection,
         mode: Mode,
     ) -> Server {
@@ -80,20 +81,18 @@ impl Rig {
             path: "test-policy.toml".into(),
         });
         policy.preset = preset;
-        adjust(&mut policy);
+        let mut options = ServerOptions {
+            policy,
+            profile: "default".into(),
+            state_root: Some(self.state.path().to_path_buf()),
+            selection,
+            mode,
+            files: None,
+            consent_url: Some(CONSENT_URL.into()),
+        };
+        adjust(&mut options);
         let ctx = Ctx::new(graph, Face::Mcp, Some(self.state.path().join("default")));
-        Server::new(
-            ctx,
-            ServerOptions {
-                policy,
-                profile: "default".into(),
-                state_root: Some(self.state.path().to_path_buf()),
-                selection,
-                mode,
-                files: None,
-                consent_url: Some(CONSENT_URL.into()),
-            },
-        )
+        Server::new(ctx, options)
     }
 }
 
@@ -449,7 +448,7 @@ async fn a_policy_that_allows_writes_lets_an_agent_send_and_confirmations_need_a
     let client = over_pipe(
         rig.server_with(
             Some(Preset::Standard),
-            |policy| policy.confirm = vec![Pattern::parse("message.reply").unwrap()],
+            |options| options.policy.confirm = vec![Pattern::parse("message.reply").unwrap()],
             Selection::default_set(),
             Mode::Tools,
         )
@@ -528,7 +527,7 @@ async fn a_confirmation_asks_the_person_through_elicitation() {
         let server = rig
             .server_with(
                 Some(Preset::Standard),
-                |policy| policy.confirm = vec![Pattern::parse("message.send").unwrap()],
+                |options| options.policy.confirm = vec![Pattern::parse("message.send").unwrap()],
                 Selection::default_set(),
                 Mode::Tools,
             )
@@ -704,7 +703,7 @@ async fn local_files_are_refused_without_allow_files() {
     let result = call(
         &client,
         "files_upload",
-        json!({"local": "/etc/hostname", "dest": "x.txt"}),
+        json!({"local": "/etc/hostname", "remote": "x.txt"}),
     )
     .await;
     assert_eq!(error_code(&result), Some("policy_denied"));
@@ -714,6 +713,56 @@ async fn local_files_are_refused_without_allow_files() {
             .unwrap()
             .contains("--allow-files")
     );
+}
+
+#[tokio::test]
+async fn with_allow_files_tools_reach_files_inside_the_directory_only() {
+    let rig = Rig::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("report.txt"), "fake quarterly report").unwrap();
+    std::fs::create_dir(dir.path().join("copies")).unwrap();
+    let root = FileRoot::new(dir.path()).unwrap();
+    let client = over_pipe(
+        rig.server_with(
+            Some(Preset::Standard),
+            |options| options.files = Some(root),
+            Selection::all(),
+            Mode::Tools,
+        )
+        .await,
+    )
+    .await;
+    let uploaded = call(
+        &client,
+        "files_upload",
+        json!({"local": "report.txt", "remote": "Documents/"}),
+    )
+    .await;
+    assert_eq!(error_code(&uploaded), None, "{uploaded:?}");
+    let saved = call(
+        &client,
+        "files_download",
+        json!({"path": "Documents/report.txt", "out": "copies/"}),
+    )
+    .await;
+    assert_eq!(error_code(&saved), None, "{saved:?}");
+    let copy = std::fs::read_to_string(dir.path().join("copies/report.txt")).unwrap();
+    assert_eq!(copy, "fake quarterly report");
+    for out in ["../escaped.txt", "/tmp/escaped.txt"] {
+        let refused = call(
+            &client,
+            "files_download",
+            json!({"path": "Documents/report.txt", "out": out}),
+        )
+        .await;
+        assert_eq!(
+            error_code(&refused),
+            Some("policy_denied"),
+            "{out}: {refused:?}"
+        );
+    }
+    let secret = call(&client, "files_upload", json!({"local": "/etc/hostname"})).await;
+    assert_eq!(error_code(&secret), Some("policy_denied"));
 }
 
 #[tokio::test]

@@ -104,11 +104,9 @@ pub async fn serve_http(
         }
     });
     axum::serve(listener, router)
+        // Cancelling ends rmcp's open SSE streams, so the graceful stop does not wait on them.
         .with_graceful_shutdown(async move {
-            tokio::select! {
-                () = shutdown => {}
-                () = stopping.cancelled() => {}
-            }
+            shutdown.await;
             stopping.cancel();
         })
         .await

@@ -12,11 +12,13 @@ use crate::text::{cut, markdown};
 /// How long a message body may be in a list before it is cut.
 pub const LIST_BODY_CHARS: usize = 600;
 
-fn string(value: &Value) -> Option<String> {
+/// A JSON string that says something: `None` for null, absent and empty.
+pub(crate) fn string(value: &Value) -> Option<String> {
     value.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
-fn is_false(value: &bool) -> bool {
+/// For `skip_serializing_if`: a flag that is off is left out of compact output.
+pub(crate) fn is_false(value: &bool) -> bool {
     !*value
 }
 

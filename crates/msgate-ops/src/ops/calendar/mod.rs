@@ -28,6 +28,7 @@ use crate::ctx::Ctx;
 use crate::policy::Target;
 use crate::refs;
 use crate::text::{html, markdown};
+use crate::views::string;
 use crate::when;
 use crate::zone::Zone;
 
@@ -88,14 +89,6 @@ pub const DETAIL_FIELDS: &[&str] = &[
     "body",
 ];
 
-fn is_false(value: &bool) -> bool {
-    !*value
-}
-
-fn string(value: &Value) -> Option<String> {
-    value.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
-}
-
 /// A calendar event, or one occurrence of a series.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Event {
@@ -107,7 +100,7 @@ pub struct Event {
     /// When it ends, the same way
     pub end: String,
     /// It lasts whole days
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::views::is_false")]
     pub all_day: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
@@ -130,7 +123,7 @@ pub struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repeats: Option<String>,
     /// The organizer cancelled it
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::views::is_false")]
     pub cancelled: bool,
     /// Who is invited, with their answers
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use crate::catalog::{Entry, entry};
 use crate::ctx::Ctx;
 use crate::views::Person;
+use crate::views::string;
 
 pub fn entries() -> Vec<Entry> {
     vec![
@@ -98,10 +99,6 @@ pub struct ChatInfo {
     /// The chat in Teams
     #[serde(skip_serializing_if = "Option::is_none")]
     pub web_url: Option<String>,
-}
-
-fn string(value: &Value) -> Option<String> {
-    value.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 impl ChatInfo {

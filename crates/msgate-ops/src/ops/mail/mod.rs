@@ -33,6 +33,7 @@ use serde_json::Value;
 use crate::catalog::{Entry, entry};
 use crate::ctx::Ctx;
 use crate::text::cut;
+use crate::views::string;
 
 pub fn entries() -> Vec<Entry> {
     vec![
@@ -89,14 +90,6 @@ pub fn message_path(id: &str) -> String {
     format!("/me/messages/{}", segment(id.trim()))
 }
 
-fn string(value: &Value) -> Option<String> {
-    value.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
-}
-
-fn is_false(value: &bool) -> bool {
-    !*value
-}
-
 /// A recipient as people write it: `Name <address>`, or the address alone.
 pub fn person(recipient: &Value) -> Option<String> {
     let email = &recipient["emailAddress"];
@@ -147,14 +140,14 @@ pub struct Mail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
     /// The text was cut; read all of it with mail get
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::views::is_false")]
     pub text_cut: bool,
     /// Not read yet
     pub unread: bool,
     /// Flagged for follow-up
     pub flagged: bool,
     /// The follow-up flag was marked complete
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::views::is_false")]
     pub flag_complete: bool,
     /// It has file attachments (inline images do not count)
     pub has_attachments: bool,
@@ -165,7 +158,7 @@ pub struct Mail {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<String>,
     /// A draft, not sent yet
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::views::is_false")]
     pub draft: bool,
     /// The conversation (thread) id; mail thread shows all of it
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -2,6 +2,7 @@
 //! (found by join link, event, subject, id, or `last-with:PERSON` — see `refs::calendar`),
 //! creating a standalone online meeting, and who attended a meeting you organized.
 
+pub(crate) mod artifacts;
 mod attendance;
 mod create;
 mod get;
@@ -12,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::catalog::{Entry, entry};
+use crate::views::string;
 use crate::zone::Zone;
 
 pub fn entries() -> Vec<Entry> {
@@ -21,10 +23,6 @@ pub fn entries() -> Vec<Entry> {
         entry::<create::Create>(),
         entry::<attendance::Attendance>(),
     ]
-}
-
-fn string(value: &Value) -> Option<String> {
-    value.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 /// A Teams online meeting.

@@ -28,6 +28,7 @@ use crate::refs::{Conversation, MessageAt};
 use crate::spec::{Risk, Spec};
 use crate::text::html::{Token, tokenize};
 use crate::transfer::{self, Expected, safe_file_name};
+use crate::views::string;
 
 pub struct ListAttachments;
 pub struct Download;
@@ -51,10 +52,6 @@ impl Attachment {
     fn downloadable(&self) -> bool {
         matches!(self.kind.as_str(), "file" | "image") && self.url.is_some()
     }
-}
-
-fn string(value: &Value) -> Option<String> {
-    value.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 /// A message's attachments, then the images in its body.

@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::catalog::{Entry, entry};
 use crate::ctx::Ctx;
 use crate::text::markdown;
+use crate::views::string;
 
 pub fn entries() -> Vec<Entry> {
     vec![
@@ -56,10 +57,6 @@ pub struct Presence {
     /// When the status message goes away (RFC 3339, or the time and its time zone)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_expires: Option<String>,
-}
-
-fn string(value: &Value) -> Option<String> {
-    value.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 impl Presence {

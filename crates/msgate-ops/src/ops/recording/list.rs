@@ -4,10 +4,10 @@ use msgate_core::Result;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::Recording;
 use crate::catalog::Operation;
 use crate::ctx::Ctx;
 use crate::listing::Listing;
+use crate::ops::meeting::artifacts::Artifact;
 use crate::refs::{self, Need, calendar::RECORDINGS_READ};
 use crate::spec::{Risk, Spec};
 use crate::zone::Zone;
@@ -25,7 +25,7 @@ pub struct Input {
 
 impl Operation for List {
     type Input = Input;
-    type Output = Listing<Recording>;
+    type Output = Listing<Artifact>;
     const SPEC: Spec = Spec {
         name: "recording.list",
         summary: "List a meeting's recordings",
@@ -36,14 +36,14 @@ impl Operation for List {
         columns: &["id", "meeting", "created", "ended"],
     };
 
-    async fn run(ctx: &Ctx, input: Input) -> Result<Listing<Recording>> {
+    async fn run(ctx: &Ctx, input: Input) -> Result<Listing<Artifact>> {
         let zone = Zone::resolve(input.tz.as_deref())?;
         let meeting = refs::meeting(ctx, &input.meeting, Need::Recording).await?;
         let items = super::recordings_of(ctx, &meeting).await?;
         Ok(Listing::complete(
             items
                 .iter()
-                .map(|r| Recording::from_graph(r, &meeting, &zone))
+                .map(|r| Artifact::from_graph(r, &meeting, &zone))
                 .collect(),
         ))
     }

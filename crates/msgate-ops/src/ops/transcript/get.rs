@@ -8,9 +8,10 @@ use msgate_graph::api::segment;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{TranscriptInfo, vtt};
+use super::vtt;
 use crate::catalog::Operation;
 use crate::ctx::Ctx;
+use crate::ops::meeting::artifacts::Artifact;
 use crate::refs::{self, Need, calendar::TRANSCRIPTS_READ};
 use crate::spec::{Risk, Spec};
 use crate::zone::Zone;
@@ -47,7 +48,7 @@ pub struct Input {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Transcript {
     #[serde(flatten)]
-    pub info: TranscriptInfo,
+    pub info: Artifact,
     /// The online meeting's id
     pub meeting_id: String,
     /// Everyone who spoke, in order of first words
@@ -86,7 +87,7 @@ impl Operation for Get {
                 .first()
                 .ok_or_else(|| super::none_yet(&meeting))?,
         };
-        let info = TranscriptInfo::from_graph(chosen, &meeting, &zone);
+        let info = Artifact::from_graph(chosen, &meeting, &zone);
         let request = Request::get(format!(
             "{}/transcripts/{}/content",
             meeting.path(),

@@ -5,10 +5,10 @@ use msgate_core::Result;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::TranscriptInfo;
 use crate::catalog::Operation;
 use crate::ctx::Ctx;
 use crate::listing::Listing;
+use crate::ops::meeting::artifacts::Artifact;
 use crate::refs::{self, Need, calendar::TRANSCRIPTS_READ};
 use crate::spec::{Risk, Spec};
 use crate::zone::Zone;
@@ -26,7 +26,7 @@ pub struct Input {
 
 impl Operation for List {
     type Input = Input;
-    type Output = Listing<TranscriptInfo>;
+    type Output = Listing<Artifact>;
     const SPEC: Spec = Spec {
         name: "transcript.list",
         summary: "List a meeting's transcripts (last-with:PERSON finds your last meeting with someone)",
@@ -37,14 +37,14 @@ impl Operation for List {
         columns: &["id", "meeting", "created", "ended"],
     };
 
-    async fn run(ctx: &Ctx, input: Input) -> Result<Listing<TranscriptInfo>> {
+    async fn run(ctx: &Ctx, input: Input) -> Result<Listing<Artifact>> {
         let zone = Zone::resolve(input.tz.as_deref())?;
         let meeting = refs::meeting(ctx, &input.meeting, Need::Transcript).await?;
         let items = super::transcripts_of(ctx, &meeting).await?;
         Ok(Listing::complete(
             items
                 .iter()
-                .map(|t| TranscriptInfo::from_graph(t, &meeting, &zone))
+                .map(|t| Artifact::from_graph(t, &meeting, &zone))
                 .collect(),
         ))
     }
